@@ -1,0 +1,3 @@
+from echolot.cli import app
+
+app(prog_name="echolot")

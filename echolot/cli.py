@@ -1,0 +1,184 @@
+"""The `echolot` command line."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from echolot import migrations, store
+from echolot.config import load_config
+from echolot.database import connect, redact, resolve_database_url
+from echolot.errors import EcholotError
+from echolot.pipeline import RunSummary, run_pipeline
+
+app = typer.Typer(help="Echolot: social listening and insight routing.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and status.", no_args_is_help=True)
+config_app = typer.Typer(help="Listening-project configuration files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Listening-project YAML file.", show_default=False)
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder for the embedded PostgreSQL when ECHOLOT_DATABASE_URL is not set "
+        "[default: $ECHOLOT_DATA_DIR or .echolot]",
+        show_default=False,
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn Echolot errors into one clear line on stderr and a non-zero exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except EcholotError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_time(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise EcholotError(f"{flag} {value!r} is not an ISO 8601 date or timestamp") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _open_database(data_dir: Path | None) -> Any:
+    url = resolve_database_url(data_dir)
+    conn = connect(url)
+    migrations.migrate(conn)
+    return conn
+
+
+@app.command()
+@reports_errors
+def run(
+    config: ConfigOption,
+    since: Annotated[str | None, typer.Option(help="Window start (ISO 8601, UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end (ISO 8601, UTC).")] = None,
+    data_dir: DataDirOption = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Run the whole pipeline once: ingest, score, find, route."""
+    project = load_config(config)
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if (start is None) != (end is None):
+        raise EcholotError("give both --since and --until, or neither")
+    if start and end and end <= start:
+        raise EcholotError("--until must be after --since")
+    conn = _open_database(data_dir)
+    try:
+        bars = (
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err_console,
+                transient=True,
+            )
+            if progress
+            else None
+        )
+        summary = run_pipeline(conn, project, (start, end) if start and end else None, bars)
+    finally:
+        conn.close()
+    _print_summary(project.project, summary)
+
+
+def _print_summary(project: str, summary: RunSummary) -> None:
+    sources = Table(title=f"Echolot run {summary.run_id} — project {project}")
+    for column in ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined"):
+        sources.add_column(column, justify="right" if column != "source" else "left")
+    for s in summary.sources:
+        sources.add_row(s.source, *(str(v) for v in (s.pages, s.fetched, s.stored, s.updated,
+                                                      s.duplicates, s.quarantined)))  # fmt: skip
+    console.print(sources)
+    window = (
+        f"{summary.window[0]:%Y-%m-%d} .. {summary.window[1]:%Y-%m-%d}" if summary.window else "-"
+    )
+    console.print(
+        f"scored {summary.scoring.scored} posts (skipped {summary.scoring.skipped_language} in "
+        f"unsupported languages); {summary.findings} findings in window {window}"
+    )
+    totals = Table(title="Stored rows")
+    for name in summary.totals:
+        totals.add_column(name, justify="right")
+    totals.add_row(*(str(v) for v in summary.totals.values()))
+    console.print(totals)
+    for digest in summary.digests:
+        state = "queued in outbox" if digest.queued else "unchanged, already in outbox"
+        console.rule(f"digest {digest.digest_id} for team {digest.team} ({state})")
+        console.print(digest.body, markup=False, highlight=False)
+
+
+@db_app.command("migrate")
+@reports_errors
+def db_migrate(data_dir: DataDirOption = None) -> None:
+    """Apply pending schema migrations (safe to repeat)."""
+    conn = connect(resolve_database_url(data_dir))
+    try:
+        applied = migrations.migrate(conn)
+    finally:
+        conn.close()
+    console.print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+
+
+@db_app.command("status")
+@reports_errors
+def db_status(data_dir: DataDirOption = None) -> None:
+    """Show the database in use, applied migrations and row counts."""
+    url = resolve_database_url(data_dir)
+    conn = connect(url)
+    try:
+        applied = migrations.applied_versions(conn)
+        pending = [m.path.name for m in migrations.discover() if m.version not in applied]
+        with conn, conn.cursor() as cur:
+            counts = store.table_counts(cur) if not pending else {}
+    finally:
+        conn.close()
+    console.print(f"database: {redact(url)}")
+    console.print(f"migrations applied: {len(applied)}; pending: {', '.join(pending) or 'none'}")
+    for table, count in counts.items():
+        console.print(f"  {table:<18} {count:>10}")
+
+
+@config_app.command("check")
+@reports_errors
+def config_check(path: Annotated[Path, typer.Argument(help="YAML file to validate.")]) -> None:
+    """Validate a listening-project file without touching the database."""
+    project = load_config(path)
+    console.print(
+        f"{path}: valid — project {project.project!r}, {len(project.sources)} sources, "
+        f"{len(project.teams)} teams"
+    )
+
+
+def main() -> None:  # pragma: no cover - console-script convenience
+    sys.exit(app())

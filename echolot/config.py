@@ -1,0 +1,259 @@
+"""The listening-project configuration: one YAML file, validated strictly.
+
+Unknown keys are errors (a typo must not silently disable a routing rule), and every error
+names the file and the key path. Secrets never live here: credentials come from the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from echolot.errors import ConfigError
+
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FindingKind(StrEnum):
+    """Every kind of finding a team can subscribe to."""
+
+    BRAND_DAILY = "brand_daily"
+    VOLUME_SPIKE = "volume_spike"
+    SENTIMENT_SHIFT = "sentiment_shift"
+    EMERGING_TOPIC = "emerging_topic"
+    PURCHASE_INTENT = "purchase_intent"
+    CHURN_RISK = "churn_risk"
+    COMPETITOR_COMPARISON = "competitor_comparison"
+    FEATURE_REQUEST = "feature_request"
+    BUG_REPORT = "bug_report"
+    OPINION_LEADER = "opinion_leader"
+    CAMPAIGN_KPI = "campaign_kpi"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Brand(Strict):
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+
+    @property
+    def terms(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class ProductArea(Strict):
+    name: Name
+    keywords: list[str] = []
+
+
+class Product(Strict):
+    name: str = Field(min_length=1)
+    area: Name
+    aliases: list[str] = []
+    keywords: list[str] = []
+
+
+class XSource(Strict):
+    type: Literal["x"]
+    name: Name
+    enabled: bool = True
+    queries: list[str] = Field(min_length=1)
+    full_archive: bool = False
+    monthly_read_budget: int = Field(default=10_000, gt=0)
+
+
+class RedditSource(Strict):
+    type: Literal["reddit"]
+    name: Name
+    enabled: bool = True
+    subreddits: list[str] = Field(min_length=1)
+    search_terms: list[str] = []
+    comment_depth_limit: int = Field(default=8, ge=0)
+
+
+class FileSource(Strict):
+    """Recorded API payloads or exports from other tools, read from disk."""
+
+    type: Literal["file"]
+    name: Name
+    enabled: bool = True
+    path: Path
+    format: Literal["x_v2_pages", "reddit_api"]
+
+
+Source = Annotated[XSource | RedditSource | FileSource, Field(discriminator="type")]
+
+
+class OwnedAccount(Strict):
+    platform: Literal["x", "reddit"]
+    handle: str = Field(min_length=1)
+
+
+class Campaign(Strict):
+    name: Name
+    hashtags: list[str] = []
+    keywords: list[str] = []
+    owned_accounts: list[OwnedAccount] = []
+    start: datetime
+    end: datetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must include a time zone, e.g. 2026-11-05T00:00:00Z")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Campaign:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class TeamFilters(Strict):
+    brands: list[str] = []
+    products: list[str] = []
+    languages: list[str] = []
+    min_severity: Severity = Severity.LOW
+    min_reach: int = Field(default=0, ge=0)
+
+
+class Cadence(Strict):
+    mode: Literal["immediate", "hourly", "daily", "weekly"] = "daily"
+    send_at: time = time(8, 0)
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    timezone: str = "UTC"
+    alert_above: Severity | None = Severity.HIGH
+    quiet_hours: tuple[time, time] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Team(Strict):
+    signals: list[FindingKind] = Field(min_length=1)
+    filters: TeamFilters = TeamFilters()
+    detail: Literal["headline", "summary", "full"] = "summary"
+    cadence: Cadence = Cadence()
+    max_items: int = Field(default=20, gt=0, le=500)
+    language: Literal["en", "de"] = "en"
+
+
+class ProjectConfig(Strict):
+    project: Name
+    brands: list[Brand] = Field(min_length=1)
+    competitors: list[Brand] = []
+    product_areas: list[ProductArea] = []
+    products: list[Product] = []
+    sources: list[Source] = Field(min_length=1)
+    campaigns: list[Campaign] = []
+    teams: dict[Name, Team] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> ProjectConfig:
+        areas = {area.name for area in self.product_areas}
+        for product in self.products:
+            if product.area not in areas:
+                raise ValueError(f"product {product.name!r} names unknown area {product.area!r}")
+        names = [source.name for source in self.sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def all_brands(self) -> list[Brand]:
+        return [*self.brands, *self.competitors]
+
+
+def load_config(path: Path | str) -> ProjectConfig:
+    """Read and validate a project file; relative source paths resolve against its folder."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: not valid YAML{line}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+    return _resolve_paths(config, path.parent)
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({exc.error_count()} problem(s))"]
+    for error in exc.errors():
+        location = _key_path(error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif "input" in error and error["type"] not in {"missing"}:
+            shown = repr(error["input"])
+            message = f"{message} (got {shown[:60]})"
+        lines.append(f"  {location}: {message}")
+    return "\n".join(lines)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    # Discriminated unions insert the tag ('x', 'file', ...) into the location; drop it so the
+    # path matches what the user wrote.
+    parts: list[str] = []
+    for index, part in enumerate(loc):
+        if (
+            index > 0
+            and loc[index - 1] != "sources"
+            and isinstance(loc[index - 1], int)
+            and part in {"x", "reddit", "file"}
+            and "sources" in loc
+        ):
+            continue
+        parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+    return re.sub(r"\.\[", "[", ".".join(parts))
+
+
+def _resolve_paths(config: ProjectConfig, base: Path) -> ProjectConfig:
+    sources = [
+        source.model_copy(update={"path": (base / source.path).resolve()})
+        if isinstance(source, FileSource)
+        else source
+        for source in config.sources
+    ]
+    return config.model_copy(update={"sources": sources})

@@ -1,0 +1,461 @@
+"""The one data-access module: every statement that reads or writes Echolot's tables.
+
+Bulk writes go through COPY into a temporary table and one INSERT .. ON CONFLICT, so a batch
+is a single round trip and rerunning the same batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg2.extensions
+
+from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
+
+Cursor = psycopg2.extensions.cursor
+Connection = psycopg2.extensions.connection
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    posts: UpsertCounts
+    authors: UpsertCounts
+    interactions: UpsertCounts
+    quarantined: int
+
+
+# ---------------------------------------------------------------------------------------------
+# COPY + upsert machinery
+
+
+def _copy_value(value: Any) -> str:
+    """Render one value in COPY's text format (NULL is \\N; tabs and newlines escaped)."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, datetime | date):
+        text = value.isoformat()
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    elif isinstance(value, list | tuple):
+        text = "{" + ",".join(str(v) for v in value) + "}"
+    else:
+        text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_rows(cur: Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def _copy_upsert(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence],
+    key: Sequence[str],
+    update: dict[str, str] | None = None,
+    changed_when: str | None = None,
+) -> UpsertCounts:
+    """Upsert rows; `update` maps column -> SQL expression, `changed_when` limits rewrites."""
+    if not rows:
+        return UpsertCounts()
+    # ON CONFLICT cannot touch one row twice in a statement, so keep the last of each key.
+    key_index = [columns.index(k) for k in key]
+    unique = list({tuple(row[i] for i in key_index): row for row in rows}.values())
+    staging = f"staging_{table}"
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
+        f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cur.execute(f"TRUNCATE {staging}")
+    _copy_rows(cur, staging, columns, unique)
+    column_list = ", ".join(columns)
+    if update:
+        assignments = ", ".join(f"{col} = {expr}" for col, expr in update.items())
+        action = f"DO UPDATE SET {assignments}"
+        if changed_when:
+            action += f" WHERE {changed_when}"
+    else:
+        action = "DO NOTHING"
+    cur.execute(
+        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
+        f"ON CONFLICT ({', '.join(key)}) {action} RETURNING (xmax = 0)"
+    )
+    flags = [row[0] for row in cur.fetchall()]
+    inserted = sum(flags)
+    updated = len(flags) - inserted
+    return UpsertCounts(inserted, updated, len(unique) - len(flags))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingest
+
+
+def write_batch(cur: Cursor, source: str, batch: Batch) -> BatchCounts:
+    """Store one normalised page. Run inside the caller's transaction with its checkpoint."""
+    authors = upsert_authors(cur, batch.authors)
+    upsert_snapshots(cur, batch.snapshots)
+    posts = upsert_posts(cur, source, batch.posts)
+    interactions = upsert_interactions(cur, batch.interactions)
+    quarantined = insert_quarantine(cur, source, batch.quarantined)
+    return BatchCounts(posts, authors, interactions, quarantined)
+
+
+_AUTHOR_COLUMNS = (
+    "platform", "platform_id", "username", "display_name", "description", "location",
+    "verified", "created_at",
+)  # fmt: skip
+
+
+def upsert_authors(cur: Cursor, authors: Sequence[Author]) -> UpsertCounts:
+    # Merge by key first: a bare stub (only an id) must not erase what a full record said.
+    merged: dict[tuple[str, str], Author] = {}
+    for author in authors:
+        key = (author.platform, author.platform_id)
+        previous = merged.get(key)
+        if previous is not None:
+            author = Author(
+                **{
+                    name: getattr(author, name) if getattr(author, name) is not None else old
+                    for name, old in previous.__dict__.items()
+                }
+            )
+        merged[key] = author
+    rows = [tuple(getattr(a, c) for c in _AUTHOR_COLUMNS) for a in merged.values()]
+    kept = [c for c in _AUTHOR_COLUMNS[2:]]
+    return _copy_upsert(
+        cur,
+        "authors",
+        _AUTHOR_COLUMNS,
+        rows,
+        key=("platform", "platform_id"),
+        update={
+            **{c: f"COALESCE(EXCLUDED.{c}, authors.{c})" for c in kept},
+            "updated_at": "now()",
+        },
+        changed_when=" OR ".join(
+            f"(EXCLUDED.{c} IS NOT NULL AND EXCLUDED.{c} IS DISTINCT FROM authors.{c})"
+            for c in kept
+        ),
+    )
+
+
+_SNAPSHOT_COLUMNS = (
+    "platform", "author_id", "observed_at", "followers", "following", "post_count",
+    "listed_count", "karma",
+)  # fmt: skip
+
+
+def upsert_snapshots(cur: Cursor, snapshots: Sequence[AuthorSnapshot]) -> UpsertCounts:
+    rows = [tuple(getattr(s, c) for c in _SNAPSHOT_COLUMNS) for s in snapshots]
+    return _copy_upsert(
+        cur,
+        "author_snapshots",
+        _SNAPSHOT_COLUMNS,
+        rows,
+        key=("platform", "author_id", "observed_at"),
+    )
+
+
+_POST_COLUMNS = (
+    "platform", "platform_id", "author_id", "source", "kind", "title", "text", "lang_hint",
+    "created_at", "url", "conversation_id", "parent_id", "like_count", "repost_count",
+    "reply_count", "quote_count", "score", "impression_count", "raw", "content_hash",
+)  # fmt: skip
+
+
+def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCounts:
+    rows = [
+        tuple(
+            source if c == "source" else p.content_hash if c == "content_hash" else getattr(p, c)
+            for c in _POST_COLUMNS
+        )
+        for p in posts
+    ]
+    # The source that first stored a post keeps it; an edit or new metrics update the rest.
+    updatable = [c for c in _POST_COLUMNS if c not in ("platform", "platform_id", "source")]
+    return _copy_upsert(
+        cur,
+        "posts",
+        _POST_COLUMNS,
+        rows,
+        key=("platform", "platform_id"),
+        update={**{c: f"EXCLUDED.{c}" for c in updatable}, "updated_at": "now()"},
+        changed_when="posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash",
+    )
+
+
+_INTERACTION_COLUMNS = (
+    "platform", "kind", "source_post_id", "source_author_id", "target_post_id",
+    "target_author_id", "created_at",
+)  # fmt: skip
+
+
+def upsert_interactions(cur: Cursor, interactions: Sequence[Interaction]) -> UpsertCounts:
+    rows = [tuple(getattr(i, c) for c in _INTERACTION_COLUMNS) for i in interactions]
+    return _copy_upsert(
+        cur,
+        "interactions",
+        _INTERACTION_COLUMNS,
+        rows,
+        key=("platform", "kind", "source_post_id", "target_post_id", "target_author_id"),
+    )
+
+
+def insert_quarantine(cur: Cursor, source: str, items: Sequence[Quarantined]) -> int:
+    rows = [(source, q.platform, q.payload, q.payload_hash, q.reason) for q in items]
+    counts = _copy_upsert(
+        cur,
+        "quarantine",
+        ("source", "platform", "payload", "payload_hash", "reason"),
+        rows,
+        key=("source", "payload_hash"),
+    )
+    return counts.inserted + counts.unchanged
+
+
+def load_checkpoint(cur: Cursor, source: str, query: str) -> dict[str, Any]:
+    cur.execute(
+        "SELECT cursor FROM ingest_checkpoints WHERE source = %s AND query = %s", (source, query)
+    )
+    row = cur.fetchone()
+    return row[0] if row else {}
+
+
+def save_checkpoint(cur: Cursor, source: str, query: str, cursor: dict[str, Any]) -> None:
+    cur.execute(
+        """
+        INSERT INTO ingest_checkpoints (source, query, cursor) VALUES (%s, %s, %s)
+        ON CONFLICT (source, query) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()
+        """,
+        (source, query, json.dumps(cursor)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def posts_without_score(
+    cur: Cursor, model: str, model_version: str, limit: int
+) -> list[tuple[int, str, str | None]]:
+    """Posts with text that this model version has not scored yet, oldest first."""
+    cur.execute(
+        """
+        SELECT p.id, p.text, p.lang_hint FROM posts p
+        LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %s
+        WHERE (s.post_id IS NULL OR s.model_version <> %s) AND p.text <> ''
+        ORDER BY p.id
+        LIMIT %s
+        """,
+        (model, model_version, limit),
+    )
+    return cur.fetchall()
+
+
+_SCORE_COLUMNS = (
+    "post_id", "model", "model_version", "lang", "sentiment_label", "sentiment_polarity",
+    "sentiment_confidence", "details",
+)  # fmt: skip
+
+
+def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+    return _copy_upsert(
+        cur,
+        "post_scores",
+        _SCORE_COLUMNS,
+        rows,
+        key=("post_id", "model"),
+        update={
+            **{c: f"EXCLUDED.{c}" for c in _SCORE_COLUMNS[2:]},
+            "scored_at": "now()",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings, digests and the outbox
+
+
+def scored_posts_in_window(
+    cur: Cursor, model: str, start: datetime, end: datetime
+) -> list[tuple[int, datetime, str, float | None, int]]:
+    """(id, created_at, text, polarity, engagement) for every post in [start, end)."""
+    cur.execute(
+        """
+        SELECT p.id, p.created_at, p.text, s.sentiment_polarity,
+               COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
+                 + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
+                 + COALESCE(p.score, 0) AS engagement
+        FROM posts p
+        LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %s
+        WHERE p.created_at >= %s AND p.created_at < %s
+        ORDER BY p.created_at, p.id
+        """,
+        (model, start, end),
+    )
+    return cur.fetchall()
+
+
+def post_time_range(cur: Cursor, sources: Sequence[str]) -> tuple[datetime, datetime] | None:
+    cur.execute(
+        "SELECT min(created_at), max(created_at) FROM posts WHERE source = ANY(%s)",
+        (list(sources),),
+    )
+    low, high = cur.fetchone()
+    return None if low is None else (low, high)
+
+
+_FINDING_COLUMNS = (
+    "project", "kind", "scope_kind", "scope_value", "window_start", "window_end", "severity",
+    "headline", "metrics", "evidence_post_ids",
+)  # fmt: skip
+
+
+def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+    changing = ("severity", "headline", "metrics", "evidence_post_ids")
+    return _copy_upsert(
+        cur,
+        "findings",
+        _FINDING_COLUMNS,
+        rows,
+        key=_FINDING_COLUMNS[:6],
+        update={**{c: f"EXCLUDED.{c}" for c in changing}, "updated_at": "now()"},
+        changed_when=" OR ".join(f"findings.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changing),
+    )
+
+
+def findings_in_window(
+    cur: Cursor, project: str, kinds: Sequence[str], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    cur.execute(
+        """
+        SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
+               metrics, evidence_post_ids
+        FROM findings
+        WHERE project = %s AND kind = ANY(%s) AND window_start >= %s AND window_end <= %s
+        ORDER BY window_start, kind, scope_value
+        """,
+        (project, list(kinds), start, end),
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def post_texts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """id -> (text, url) for evidence shown in digests."""
+    cur.execute("SELECT id, text, url FROM posts WHERE id = ANY(%s)", (list(post_ids),))
+    return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
+
+
+def upsert_digest_with_outbox(
+    cur: Cursor,
+    *,
+    project: str,
+    team: str,
+    window_start: datetime,
+    window_end: datetime,
+    detail_level: str,
+    finding_ids: Sequence[int],
+    body_text: str,
+    content_hash: str,
+    payload: dict[str, Any],
+) -> tuple[int, bool]:
+    """Write the digest and its outbox message together; returns (digest id, newly queued)."""
+    cur.execute(
+        """
+        INSERT INTO digests (project, team, window_start, window_end, detail_level,
+                             finding_ids, body_text, content_hash)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (project, team, window_start, window_end) DO UPDATE
+            SET detail_level = EXCLUDED.detail_level, finding_ids = EXCLUDED.finding_ids,
+                body_text = EXCLUDED.body_text, content_hash = EXCLUDED.content_hash,
+                updated_at = now()
+        RETURNING id
+        """,
+        (project, team, window_start, window_end, detail_level, list(finding_ids), body_text,
+         content_hash),
+    )  # fmt: skip
+    digest_id = cur.fetchone()[0]
+    cur.execute(
+        """
+        INSERT INTO outbox (digest_id, team, content_hash, payload)
+        VALUES (%s, %s, %s, %s)
+        ON CONFLICT (digest_id, content_hash) DO NOTHING
+        RETURNING id
+        """,
+        (digest_id, team, content_hash, json.dumps({**payload, "digest_id": digest_id})),
+    )
+    return digest_id, cur.fetchone() is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs and reporting
+
+
+def start_run(
+    cur: Cursor, project: str, command: str, window: tuple[datetime, datetime] | None
+) -> int:
+    cur.execute(
+        "INSERT INTO pipeline_runs (project, command, window_start, window_end) "
+        "VALUES (%s, %s, %s, %s) RETURNING id",
+        (project, command, *(window or (None, None))),
+    )
+    return cur.fetchone()[0]
+
+
+def finish_run(
+    cur: Cursor,
+    run_id: int,
+    status: str,
+    counts: dict[str, Any],
+    error: str | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> None:
+    start, end = window or (None, None)
+    cur.execute(
+        """
+        UPDATE pipeline_runs
+        SET status = %s, counts = %s, error = %s, finished_at = now(),
+            window_start = COALESCE(%s, window_start), window_end = COALESCE(%s, window_end)
+        WHERE id = %s
+        """,
+        (status, json.dumps(counts, default=str), error, start, end, run_id),
+    )
+
+
+TABLE_COUNTS = (
+    "posts", "authors", "author_snapshots", "interactions", "quarantine", "post_scores",
+    "findings", "digests", "outbox",
+)  # fmt: skip
+
+
+def table_counts(cur: Cursor) -> dict[str, int]:
+    cur.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in TABLE_COUNTS))
+    return dict(zip(TABLE_COUNTS, cur.fetchone(), strict=True))

@@ -1,0 +1,1 @@
+"""Source connectors and normalisation into Post, Author and Interaction records."""

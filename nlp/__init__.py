@@ -1,0 +1,1 @@
+"""NLP stages: turn stored posts into scores."""

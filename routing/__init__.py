@@ -1,0 +1,1 @@
+"""Findings and routing: from scores to condensed digests for each team."""
