@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -53,7 +54,9 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except EcholotError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -135,7 +138,7 @@ def _print_summary(project: str, summary: RunSummary) -> None:
     for digest in summary.digests:
         state = "queued in outbox" if digest.queued else "unchanged, already in outbox"
         console.rule(f"digest {digest.digest_id} for team {digest.team} ({state})")
-        console.print(digest.body, markup=False, highlight=False)
+        console.print(digest.body, markup=False, highlight=False, soft_wrap=True)
 
 
 @db_app.command("migrate")

@@ -1,0 +1,104 @@
+"""The thin slice end to end on real PostgreSQL, on the bundled sample corpus."""
+
+from datetime import UTC, datetime
+
+import pytest
+from conftest import REPO, count
+
+from echolot.config import load_config
+from echolot.pipeline import run_pipeline, whole_days
+
+EXAMPLE = REPO / "config" / "example.yaml"
+STABLE_TABLES = ("posts", "authors", "author_snapshots", "interactions", "quarantine",
+                 "post_scores", "findings", "digests", "outbox")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(EXAMPLE)
+
+
+def test_run_twice_changes_no_counts(db, config) -> None:
+    first = run_pipeline(db, config)
+    second = run_pipeline(db, config)
+
+    assert {t: first.totals[t] for t in STABLE_TABLES} == {
+        t: second.totals[t] for t in STABLE_TABLES
+    }
+    assert first.totals["posts"] >= 3000
+    assert first.totals["interactions"] > 1000
+    assert first.totals["findings"] > 0
+    assert first.totals["digests"] == len(config.teams) == first.totals["outbox"]
+    # The second run skips pages it has already stored and scores nothing again.
+    assert sum(s.stored for s in second.sources) == 0
+    assert second.scoring.scored == 0
+    assert all(not d.queued for d in second.digests)
+    assert count(db, "pipeline_runs", "status = 'succeeded'") == 2
+
+
+def test_sample_covers_the_corpus_window_and_languages(db, config) -> None:
+    summary = run_pipeline(db, config)
+    assert summary.window == (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC))
+    assert summary.scoring.skipped_language > 0  # German posts are not scored by VADER
+    assert count(db, "posts", "platform = 'reddit'") > 0
+    assert count(db, "author_snapshots", "karma IS NOT NULL") > 0
+    assert count(db, "author_snapshots", "followers >= 500000") > 0
+
+
+def test_planted_sentiment_drop_is_the_worst_lumora_day(db, config) -> None:
+    run_pipeline(db, config)
+    with db, db.cursor() as cur:
+        cur.execute(
+            "SELECT window_start, severity, metrics FROM findings "
+            "WHERE kind = 'brand_daily' AND scope_value = 'Lumora' "
+            "ORDER BY (metrics->>'mean_sentiment')::float LIMIT 1"
+        )
+        day, severity, metrics = cur.fetchone()
+    assert day == datetime(2026, 11, 9, tzinfo=UTC)
+    assert severity in ("medium", "high")
+    assert metrics["volume_ratio"] >= 2
+
+
+def test_digests_are_readable_and_follow_detail_levels(db, config) -> None:
+    summary = run_pipeline(db, config)
+    bodies = {d.team: d.body for d in summary.digests}
+    assert bodies["sales"].startswith("Echolot digest for sales — lumora\n")
+    assert "Window: 2026-11-01 00:00 to 2026-11-15 00:00 (UTC)" in bodies["sales"]
+    # Sales asked for medium and up; product gets everything about Lumora in full detail.
+    assert "[LOW]" not in bodies["sales"]
+    assert "Brightwave" not in bodies["product"]
+    assert "Evidence:" in bodies["product"]
+    assert "Lumora on 2026-11-09" in bodies["product"]
+    with db, db.cursor() as cur:
+        cur.execute("SELECT payload FROM outbox ORDER BY id")
+        payloads = [row[0] for row in cur.fetchall()]
+    assert {p["team"] for p in payloads} == {"sales", "product"}
+    assert all(p["schema_version"] == 1 and p["text"] for p in payloads)
+
+
+def test_explicit_window_limits_findings(db, config) -> None:
+    window = (datetime(2026, 11, 8, 6, tzinfo=UTC), datetime(2026, 11, 9, 18, tzinfo=UTC))
+    summary = run_pipeline(db, config, window=window)
+    assert summary.window == whole_days(*window)
+    assert summary.window == (datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
+    with db, db.cursor() as cur:
+        cur.execute("SELECT DISTINCT window_start FROM findings ORDER BY 1")
+        days = [row[0].day for row in cur.fetchall()]
+    assert days == [8, 9]
+
+
+def test_a_changed_file_is_read_again_without_duplicates(db, config, tmp_path) -> None:
+    source = config.sources[0]
+    copy = tmp_path / "x.jsonl"
+    lines = source.path.read_bytes().splitlines(keepends=True)
+    copy.write_bytes(b"".join(lines[:3]))
+    small = config.model_copy(update={"sources": [source.model_copy(update={"path": copy})]})
+    run_pipeline(db, small)
+    partial = count(db, "posts")
+    copy.write_bytes(b"".join(lines[:3]) + b"{not json\n")
+    summary = run_pipeline(db, small)
+    assert count(db, "posts") == partial
+    assert summary.sources[0].quarantined == 1
+    with db, db.cursor() as cur:
+        cur.execute("SELECT reason FROM quarantine")
+        assert cur.fetchone()[0].startswith("line 4: not valid JSON")
