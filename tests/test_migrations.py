@@ -60,7 +60,7 @@ def test_editing_an_applied_migration_is_refused(new_database, tmp_path: Path) -
     migrations.migrate(conn, folder)
     (folder / "0001_one.sql").write_text("CREATE TABLE one (id bigint);\n")
     with pytest.raises(
-        MigrationError, match="0001_one.sql: already applied, but the file has changed"
+        MigrationError, match=r"0001_one\.sql: already applied, but the file has changed"
     ):
         migrations.migrate(conn, folder)
     conn.close()
