@@ -118,7 +118,7 @@ def run(
 def _print_summary(project: str, summary: RunSummary) -> None:
     sources = Table(title=f"Echolot run {summary.run_id} — project {project}")
     for column in ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined"):
-        sources.add_column(column, justify="right" if column != "source" else "left")
+        sources.add_column(column, justify="right" if column != "source" else "left", no_wrap=True)
     for s in summary.sources:
         sources.add_row(s.source, *(str(v) for v in (s.pages, s.fetched, s.stored, s.updated,
                                                       s.duplicates, s.quarantined)))  # fmt: skip
@@ -131,9 +131,10 @@ def _print_summary(project: str, summary: RunSummary) -> None:
         f"unsupported languages); {summary.findings} findings in window {window}"
     )
     totals = Table(title="Stored rows")
-    for name in summary.totals:
-        totals.add_column(name, justify="right")
-    totals.add_row(*(str(v) for v in summary.totals.values()))
+    totals.add_column("table", no_wrap=True)
+    totals.add_column("rows", justify="right")
+    for name, rows in summary.totals.items():
+        totals.add_row(name, str(rows))
     console.print(totals)
     for digest in summary.digests:
         state = "queued in outbox" if digest.queued else "unchanged, already in outbox"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from echolot.config import Brand, FindingKind, ProjectConfig, Severity
 
 SENTIMENT_MODEL = "vader"
 EVIDENCE_POSTS = 5
+# A day's mean sentiment needs this many scored posts to count against the baseline.
+MIN_SCORED = 5
 
 
 @dataclass
@@ -39,11 +42,9 @@ def detect(
         rows = []
         for brand in config.all_brands:
             by_day = _by_day(posts, brand_pattern(brand))
-            typical_volume = (
-                statistics.median(len(d.post_ids) for d in by_day.values()) if by_day else 0
-            )
+            baseline = _Baseline.of(by_day.values())
             for day, stats in sorted(by_day.items()):
-                rows.append(_finding_row(config.project, brand, day, stats, typical_volume))
+                rows.append(_finding_row(config.project, brand, day, stats, baseline))
         store.upsert_findings(cur, rows)
     return len(rows)
 
@@ -62,8 +63,23 @@ def _by_day(
     return days
 
 
+@dataclass(frozen=True)
+class _Baseline:
+    """What a normal day looks like for a brand in this window: the median day."""
+
+    volume: float
+    sentiment: float | None
+
+    @classmethod
+    def of(cls, days: Iterable[_DayStats]) -> _Baseline:
+        days = list(days)
+        volume = statistics.median(len(d.post_ids) for d in days) if days else 0.0
+        means = [statistics.fmean(d.polarities) for d in days if len(d.polarities) >= MIN_SCORED]
+        return cls(volume, statistics.median(means) if means else None)
+
+
 def _finding_row(
-    project: str, brand: Brand, day: datetime, stats: _DayStats, typical_volume: float
+    project: str, brand: Brand, day: datetime, stats: _DayStats, baseline: _Baseline
 ) -> tuple:
     volume = len(stats.post_ids)
     scored = len(stats.polarities)
@@ -71,22 +87,32 @@ def _finding_row(
     negative_share = (
         round(sum(p <= -0.05 for p in stats.polarities) / scored, 4) if scored else None
     )
-    volume_ratio = round(volume / typical_volume, 2) if typical_volume else None
-    severity = _severity(mean, volume_ratio)
+    volume_ratio = round(volume / baseline.volume, 2) if baseline.volume else None
+    delta = (
+        round(mean - baseline.sentiment, 4)
+        if mean is not None and baseline.sentiment is not None and scored >= MIN_SCORED
+        else None
+    )
+    severity = _severity(delta, volume_ratio)
     evidence = [post_id for _, post_id in sorted(stats.post_ids, key=lambda e: (-e[0], e[1]))]
     mean_text = f"{mean:+.2f}" if mean is not None else "n/a"
-    negative_text = f" ({negative_share:.0%} negative)" if negative_share is not None else ""
+    delta_text = f", {delta:+.2f} vs a typical day" if delta is not None else ""
+    negative_text = f", {negative_share:.0%} negative" if negative_share is not None else ""
     ratio_text = f" ({volume_ratio:.1f}× typical)" if volume_ratio is not None else ""
     headline = (
-        f"{brand.name} on {day:%Y-%m-%d}: {volume} posts{ratio_text}, "
-        f"mean sentiment {mean_text}{negative_text}"
+        f"{brand.name} on {day:%Y-%m-%d}: {volume} post{'s' if volume != 1 else ''}{ratio_text}, "
+        f"mean sentiment {mean_text}{delta_text}{negative_text}"
     )
     metrics = {
         "volume": volume,
-        "typical_daily_volume": typical_volume,
+        "typical_daily_volume": baseline.volume,
         "volume_ratio": volume_ratio,
         "scored": scored,
         "mean_sentiment": mean,
+        "typical_mean_sentiment": (
+            round(baseline.sentiment, 4) if baseline.sentiment is not None else None
+        ),
+        "sentiment_delta": delta,
         "negative_share": negative_share,
     }
     return (
@@ -95,9 +121,12 @@ def _finding_row(
     )  # fmt: skip
 
 
-def _severity(mean: float | None, volume_ratio: float | None) -> Severity:
-    if mean is not None and mean <= -0.2:
-        return Severity.HIGH if (volume_ratio or 0) >= 2 else Severity.MEDIUM
-    if (mean is not None and mean < 0) or (volume_ratio or 0) >= 2:
+def _severity(sentiment_delta: float | None, volume_ratio: float | None) -> Severity:
+    """A day matters when its mood falls well below a typical day's, or its volume jumps."""
+    drop = -(sentiment_delta or 0.0)
+    ratio = volume_ratio or 0.0
+    if drop >= 0.4 or (drop >= 0.25 and ratio >= 1.5):
+        return Severity.HIGH
+    if drop >= 0.15 or ratio >= 2:
         return Severity.MEDIUM
     return Severity.LOW
