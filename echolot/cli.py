@@ -20,6 +20,8 @@ from echolot.config import load_config
 from echolot.database import connect, redact, resolve_database_url
 from echolot.errors import EcholotError
 from echolot.pipeline import RunSummary, run_pipeline
+from ingest.report import SourceReport
+from ingest.runner import ingest_source
 
 app = typer.Typer(help="Echolot: social listening and insight routing.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and status.", no_args_is_help=True)
@@ -90,11 +92,7 @@ def run(
 ) -> None:
     """Run the whole pipeline once: ingest, score, find, route."""
     project = load_config(config)
-    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
-    if (start is None) != (end is None):
-        raise EcholotError("give both --since and --until, or neither")
-    if start and end and end <= start:
-        raise EcholotError("--until must be after --since")
+    window = _window(since, until)
     conn = _open_database(data_dir)
     try:
         bars = (
@@ -109,20 +107,28 @@ def run(
             if progress
             else None
         )
-        summary = run_pipeline(conn, project, (start, end) if start and end else None, bars)
+        summary = run_pipeline(conn, project, window, bars)
     finally:
         conn.close()
     _print_summary(project.project, summary)
 
 
+def _print_sources(title: str, reports: list[SourceReport]) -> None:
+    columns = ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined",
+               "budget used", "note")  # fmt: skip
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("source", "note") else "right",
+                         no_wrap=column == "source")  # fmt: skip
+    for s in reports:
+        budget = f"{s.budget_used}/{s.budget_limit}" if s.budget_limit else "-"
+        table.add_row(s.source, *(str(v) for v in (s.pages, s.fetched, s.stored, s.updated,
+                      s.duplicates, s.quarantined)), budget, s.stopped or "")  # fmt: skip
+    console.print(table)
+
+
 def _print_summary(project: str, summary: RunSummary) -> None:
-    sources = Table(title=f"Echolot run {summary.run_id} — project {project}")
-    for column in ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined"):
-        sources.add_column(column, justify="right" if column != "source" else "left", no_wrap=True)
-    for s in summary.sources:
-        sources.add_row(s.source, *(str(v) for v in (s.pages, s.fetched, s.stored, s.updated,
-                                                      s.duplicates, s.quarantined)))  # fmt: skip
-    console.print(sources)
+    _print_sources(f"Echolot run {summary.run_id} — project {project}", summary.sources)
     window = (
         f"{summary.window[0]:%Y-%m-%d} .. {summary.window[1]:%Y-%m-%d}" if summary.window else "-"
     )
@@ -140,6 +146,76 @@ def _print_summary(project: str, summary: RunSummary) -> None:
         state = "queued in outbox" if digest.queued else "unchanged, already in outbox"
         console.rule(f"digest {digest.digest_id} for team {digest.team} ({state})")
         console.print(digest.body, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@reports_errors
+def ingest(
+    config: ConfigOption,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Exact window start for X/Reddit.")] = None,
+    until: Annotated[str | None, typer.Option(help="Exact window end for X/Reddit.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Ingest the project's enabled sources (or the named ones) and report what each did."""
+    project = load_config(config)
+    window = _window(since, until)
+    by_name = {s.name: s for s in project.sources}
+    unknown = [name for name in source or [] if name not in by_name]
+    if unknown:
+        raise EcholotError(
+            f"{config}: no source named {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(by_name)}"
+        )
+    chosen = [by_name[name] for name in source] if source else [
+        s for s in project.sources if s.enabled
+    ]  # fmt: skip
+    conn = _open_database(data_dir)
+    reports = []
+    try:
+        for item in chosen:
+            reports.append(ingest_source(conn, item, window=window))
+    finally:
+        conn.close()
+        if reports:
+            _print_sources(f"Ingest — project {project.project}", reports)
+
+
+def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if (start is None) != (end is None):
+        raise EcholotError("give both --since and --until, or neither")
+    if start and end and end <= start:
+        raise EcholotError("--until must be after --since")
+    return (start, end) if start and end else None
+
+
+@app.command()
+@reports_errors
+def forget(
+    platform: Annotated[str, typer.Option(help="x or reddit")],
+    post: Annotated[str | None, typer.Option(help="Platform id of the post.")] = None,
+    author: Annotated[str | None, typer.Option(help="Platform id of the author.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Remove a post or an author's every trace, and keep them from being ingested again."""
+    if platform not in ("x", "reddit"):
+        raise EcholotError(f"--platform must be x or reddit, not {platform!r}")
+    if (post is None) == (author is None):
+        raise EcholotError("give exactly one of --post or --author")
+    conn = _open_database(data_dir)
+    try:
+        with conn, conn.cursor() as cur:
+            counts = store.forget(cur, platform, post_id=post, author_id=author)
+    finally:
+        conn.close()
+    what = f"post {post}" if post else f"author {author}"
+    console.print(
+        f"forgot {platform} {what}: {counts.posts} posts, {counts.interactions} interactions, "
+        f"{counts.evidence_links} findings' evidence, {counts.quarantined} quarantined payloads"
+    )
 
 
 @db_app.command("migrate")

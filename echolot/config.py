@@ -79,7 +79,10 @@ class XSource(Strict):
     enabled: bool = True
     queries: list[str] = Field(min_length=1)
     full_archive: bool = False
+    # Posts this source may read per calendar month (X plans cap reads).
     monthly_read_budget: int = Field(default=10_000, gt=0)
+    # Longest a task sleeps for a rate-limit reset before it ends with a retryable error.
+    max_rate_limit_wait_seconds: int = Field(default=60, ge=0)
 
 
 class RedditSource(Strict):
@@ -88,7 +91,10 @@ class RedditSource(Strict):
     enabled: bool = True
     subreddits: list[str] = Field(min_length=1)
     search_terms: list[str] = []
-    comment_depth_limit: int = Field(default=8, ge=0)
+    # Items read per listing (Reddit stops at about 1,000).
+    listing_limit: int = Field(default=1000, gt=0, le=1000)
+    # How many "load more comments" stubs to expand per submission (praw's replace_more).
+    replace_more_limit: int = Field(default=32, ge=0)
 
 
 class FileSource(Strict):

@@ -12,7 +12,8 @@ from rich.progress import Progress
 from echolot import store
 from echolot.config import ProjectConfig
 from echolot.errors import EcholotError
-from ingest.runner import SourceReport, ingest_source
+from ingest.report import SourceReport
+from ingest.runner import ingest_source
 from nlp.scoring import ScoringReport, score_unscored
 from routing import brand_daily
 from routing.digests import DigestReport, route
@@ -76,7 +77,10 @@ def _run_stages(
         for source in enabled:
             task = progress.add_task(f"ingest {source.name}", total=None) if progress else None
             report = ingest_source(
-                conn, source, on_page=lambda _n, t=task: progress.advance(t) if progress else None
+                conn,
+                source,
+                window=summary.window,
+                on_page=lambda _n, t=task: progress.advance(t) if progress else None,
             )
             summary.sources.append(report)
         task = progress.add_task("score sentiment", total=None) if progress else None

@@ -119,12 +119,44 @@ def _copy_upsert(
 
 def write_batch(cur: Cursor, source: str, batch: Batch) -> BatchCounts:
     """Store one normalised page. Run inside the caller's transaction with its checkpoint."""
+    batch = _without_forgotten(cur, batch)
     authors = upsert_authors(cur, batch.authors)
     upsert_snapshots(cur, batch.snapshots)
     posts = upsert_posts(cur, source, batch.posts)
     interactions = upsert_interactions(cur, batch.interactions)
     quarantined = insert_quarantine(cur, source, batch.quarantined)
     return BatchCounts(posts, authors, interactions, quarantined)
+
+
+def _without_forgotten(cur: Cursor, batch: Batch) -> Batch:
+    """Drop what `echolot forget` removed, so a re-sent post or author never comes back."""
+    cur.execute("SELECT platform, kind, platform_id FROM forgotten")
+    gone = set(cur.fetchall())
+    if not gone:
+        return batch
+
+    def kept_author(platform: str, author_id: str | None) -> bool:
+        return not author_id or (platform, "author", author_id) not in gone
+
+    posts = [
+        p
+        for p in batch.posts
+        if (p.platform, "post", p.platform_id) not in gone and kept_author(p.platform, p.author_id)
+    ]
+    stored = {(p.platform, p.platform_id) for p in posts}
+    return Batch(
+        posts=posts,
+        authors=[a for a in batch.authors if kept_author(a.platform, a.platform_id)],
+        snapshots=[s for s in batch.snapshots if kept_author(s.platform, s.author_id)],
+        interactions=[
+            i
+            for i in batch.interactions
+            if (i.platform, i.source_post_id) in stored
+            and kept_author(i.platform, i.target_author_id)
+            and (i.platform, "post", i.target_post_id) not in gone
+        ],
+        quarantined=batch.quarantined,
+    )
 
 
 _AUTHOR_COLUMNS = (
@@ -459,3 +491,78 @@ TABLE_COUNTS = (
 def table_counts(cur: Cursor) -> dict[str, int]:
     cur.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in TABLE_COUNTS))
     return dict(zip(TABLE_COUNTS, cur.fetchone(), strict=True))
+
+
+def authors_observed_since(
+    cur: Cursor, platform: str, author_ids: Sequence[str], since: datetime
+) -> set[str]:
+    """Authors with a metrics snapshot taken at or after `since` (to rate-limit profile calls)."""
+    cur.execute(
+        "SELECT DISTINCT author_id FROM author_snapshots "
+        "WHERE platform = %s AND author_id = ANY(%s) AND observed_at >= %s",
+        (platform, list(author_ids), since),
+    )
+    return {row[0] for row in cur.fetchall()}
+
+
+@dataclass(frozen=True)
+class ForgetCounts:
+    posts: int
+    interactions: int
+    evidence_links: int
+    quarantined: int
+
+
+def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
+           author_id: str | None = None) -> ForgetCounts:  # fmt: skip
+    """Remove a post (with its reposts) or an author with everything they posted, and keep a
+    tombstone so ingestion never stores them again. Digests already delivered are not rewritten.
+    """
+    if (post_id is None) == (author_id is None):
+        raise ValueError("forget needs exactly one of post_id or author_id")
+    kind, target = ("post", post_id) if post_id is not None else ("author", author_id)
+    cur.execute(
+        "INSERT INTO forgotten (platform, kind, platform_id) VALUES (%s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (platform, kind, target),
+    )
+    if kind == "post":
+        # A repost copies the original's text, so it goes with it.
+        cur.execute(
+            "SELECT id, platform_id FROM posts WHERE platform = %s AND (platform_id = %s "
+            "OR (kind = 'repost' AND parent_id = %s))",
+            (platform, target, target),
+        )
+    else:
+        cur.execute(
+            "SELECT id, platform_id FROM posts WHERE platform = %s AND author_id = %s",
+            (platform, target),
+        )
+    rows = cur.fetchall()
+    ids = [row[0] for row in rows]
+    platform_ids = [row[1] for row in rows]
+    cur.execute(
+        "UPDATE findings SET evidence_post_ids = ARRAY(SELECT unnest(evidence_post_ids) "
+        "EXCEPT SELECT unnest(%s::bigint[])) WHERE evidence_post_ids && %s::bigint[]",
+        (ids, ids),
+    )
+    evidence_links = cur.rowcount
+    cur.execute(
+        "DELETE FROM interactions WHERE platform = %s AND (source_post_id = ANY(%s) "
+        "OR target_post_id = ANY(%s) OR source_author_id = %s OR target_author_id = %s)",
+        (platform, platform_ids, platform_ids, author_id, author_id),
+    )
+    interactions = cur.rowcount
+    cur.execute("DELETE FROM posts WHERE id = ANY(%s)", (ids,))
+    posts = cur.rowcount
+    if author_id is not None:
+        # Snapshots and influence rows cascade from the author.
+        cur.execute(
+            "DELETE FROM authors WHERE platform = %s AND platform_id = %s", (platform, author_id)
+        )
+    # Quarantined payloads are raw JSON; the quoted id finds them.
+    cur.execute(
+        "DELETE FROM quarantine WHERE platform = %s AND payload LIKE %s",
+        (platform, f'%"{target}"%'),
+    )
+    return ForgetCounts(posts, interactions, evidence_links, cur.rowcount)

@@ -2,46 +2,59 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg2.extensions
 
 from echolot import store
-from echolot.config import FileSource, Source
-from echolot.errors import EcholotError
+from echolot.config import FileSource, RedditSource, Source, XSource
 from ingest import file_source
+from ingest.reddit_connector import reddit_from_environment
+from ingest.reddit_source import ingest_reddit
+from ingest.report import SourceReport
+from ingest.retry import RetryPolicy, SourceAccessError
+from ingest.x_connector import BEARER_TOKEN_ENV, make_client
+from ingest.x_source import ingest_x
 
-
-@dataclass
-class SourceReport:
-    source: str
-    fetched: int = 0
-    stored: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    pages: int = 0
-    skipped_pages: int = 0
+Window = tuple[datetime, datetime]
 
 
 def ingest_source(
     conn: psycopg2.extensions.connection,
     source: Source,
+    *,
+    window: Window | None = None,
+    retry: RetryPolicy | None = None,
+    now: datetime | None = None,
     on_page: Callable[[int], None] | None = None,
 ) -> SourceReport:
+    """Ingest one source. X and Reddit read `window` exactly; file sources replay whole files."""
     if isinstance(source, FileSource):
-        return _ingest_file(conn, source, on_page)
-    raise EcholotError(
-        f"source {source.name!r}: the {source.type} API connector is not available in this "
-        "build; replay recorded payloads with a `type: file` source instead"
-    )
+        return ingest_file(conn, source, on_page)
+    if isinstance(source, XSource):
+        token = os.environ.get(BEARER_TOKEN_ENV)
+        if not token:
+            raise SourceAccessError(f"source {source.name!r}: set {BEARER_TOKEN_ENV} to read X")
+        policy = retry or RetryPolicy(
+            max_rate_limit_wait_seconds=source.max_rate_limit_wait_seconds
+        )
+        return ingest_x(
+            conn, source, make_client(token), window=window, retry=policy, now=now,
+            on_page=on_page,
+        )  # fmt: skip
+    assert isinstance(source, RedditSource)
+    return ingest_reddit(
+        conn, source, reddit_from_environment(), window=window, retry=retry, now=now,
+        on_page=on_page,
+    )  # fmt: skip
 
 
-def _ingest_file(
+def ingest_file(
     conn: psycopg2.extensions.connection,
     source: FileSource,
-    on_page: Callable[[int], None] | None,
+    on_page: Callable[[int], None] | None = None,
 ) -> SourceReport:
     report = SourceReport(source=source.name)
     query = str(source.path)
@@ -57,12 +70,7 @@ def _ingest_file(
         with conn, conn.cursor() as cur:
             counts = store.write_batch(cur, source.name, page.batch)
             store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": page.number})
-        report.pages += 1
-        report.fetched += len(page.batch.posts)
-        report.stored += counts.posts.inserted
-        report.updated += counts.posts.updated
-        report.duplicates += len(page.batch.posts) - counts.posts.inserted - counts.posts.updated
-        report.quarantined += counts.quarantined
+        report.add_page(page.batch, counts)
         if on_page:
             on_page(page.number)
     return report
