@@ -68,6 +68,14 @@ def with_retry(action: Callable[[], T], *, what: str, retry: RetryPolicy) -> T:
                 f"{what}: Reddit refused access (HTTP {exc.response.status_code}); the "
                 "subreddit may be private, banned or misspelled"
             ) from None
+        except prawcore.ResponseException as exc:
+            status = exc.response.status_code
+            if status == 401:
+                raise SourceAccessError(
+                    f"{what}: Reddit rejected the app credentials (HTTP 401); check "
+                    f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
+                ) from None
+            raise SourceAccessError(f"{what}: Reddit answered HTTP {status}") from None
 
 
 def iterate_with_retry(items: Iterator[T], *, what: str, retry: RetryPolicy) -> Iterator[T]:

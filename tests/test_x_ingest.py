@@ -159,7 +159,8 @@ def test_persistent_server_errors_end_retryable_keeping_stored_pages(db) -> None
 def test_credentials_and_access_tier_errors_are_explained(db) -> None:
     expect(RECENT, {"title": "Unauthorized", "status": 401}, status=401)
     with pytest.raises(
-        SourceAccessError, match=r"rejected the credentials \(HTTP 401\); check ECHOLOT_X_BEARER_TOKEN"
+        SourceAccessError,
+        match=r"rejected the credentials \(HTTP 401\); check ECHOLOT_X_BEARER_TOKEN",
     ):
         run(db)
     expect(ALL, {"client_id": "1", "required_enrollment": "Pro", "title": "Client Forbidden",
