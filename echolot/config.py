@@ -97,14 +97,48 @@ class RedditSource(Strict):
     replace_more_limit: int = Field(default=32, ge=0)
 
 
+class ColumnMapping(Strict):
+    """Which column (CSV header, or dotted JSON path for JSONL) holds each post field."""
+
+    id: str
+    text: str
+    created_at: str
+    author_id: str | None = None
+    author_name: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    title: str | None = None
+    likes: str | None = None
+    reposts: str | None = None
+    replies: str | None = None
+    quotes: str | None = None
+    score: str | None = None
+    parent_id: str | None = None
+    conversation_id: str | None = None
+    followers: str | None = None
+
+
 class FileSource(Strict):
-    """Recorded API payloads or exports from other tools, read from disk."""
+    """Recorded API payloads, or exports from other tools mapped column by column."""
 
     type: Literal["file"]
     name: Name
     enabled: bool = True
     path: Path
-    format: Literal["x_v2_pages", "reddit_api"]
+    format: Literal["x_v2_pages", "reddit_api", "jsonl", "csv"]
+    # For jsonl/csv: the platform the rows come from (x, reddit, or any other name).
+    platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    columns: ColumnMapping | None = None
+    batch_size: int = Field(default=1000, gt=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _mapping_matches_format(self) -> FileSource:
+        tabular = self.format in ("jsonl", "csv")
+        if tabular and (self.columns is None or self.platform is None):
+            raise ValueError(f"format {self.format!r} needs `platform` and `columns`")
+        if not tabular and (self.columns is not None or self.platform is not None):
+            raise ValueError(f"format {self.format!r} takes no `platform` or `columns`")
+        return self
 
 
 Source = Annotated[XSource | RedditSource | FileSource, Field(discriminator="type")]

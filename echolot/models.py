@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Platform = Literal["x", "reddit"]
+# "x" and "reddit" have connectors; file imports may name any other platform.
+Platform = str
 PostKind = Literal["post", "reply", "repost", "quote", "submission", "comment"]
 InteractionKind = Literal["reply", "repost", "quote", "mention"]
 

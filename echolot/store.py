@@ -138,11 +138,16 @@ def _without_forgotten(cur: Cursor, batch: Batch) -> Batch:
     def kept_author(platform: str, author_id: str | None) -> bool:
         return not author_id or (platform, "author", author_id) not in gone
 
-    posts = [
-        p
-        for p in batch.posts
-        if (p.platform, "post", p.platform_id) not in gone and kept_author(p.platform, p.author_id)
-    ]
+    def kept_post(post: Post) -> bool:
+        # A repost of a forgotten post copies its text, so it stays out too.
+        forgotten_parent = post.kind == "repost" and (post.platform, "post", post.parent_id) in gone
+        return (
+            (post.platform, "post", post.platform_id) not in gone
+            and kept_author(post.platform, post.author_id)
+            and not forgotten_parent
+        )
+
+    posts = [p for p in batch.posts if kept_post(p)]
     stored = {(p.platform, p.platform_id) for p in posts}
     return Batch(
         posts=posts,

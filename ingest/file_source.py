@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 from echolot.config import FileSource
-from echolot.errors import EcholotError
 from echolot.models import Batch, Quarantined
 from ingest import reddit_payload, x_payload
 
@@ -33,8 +32,6 @@ def file_digest(path: Path) -> str:
 
 def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Page]:
     """Yield each line after `start_after` as a normalised page; bad lines become quarantine."""
-    if not source.path.is_file():
-        raise EcholotError(f"source {source.name!r}: file {source.path} does not exist")
     platform = "x" if source.format == "x_v2_pages" else "reddit"
     latest_seen: datetime | None = None
     with source.path.open("rb") as handle:

@@ -10,7 +10,8 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import FileSource, RedditSource, Source, XSource
-from ingest import file_source
+from echolot.errors import EcholotError
+from ingest import file_source, tabular
 from ingest.reddit_connector import reddit_from_environment
 from ingest.reddit_source import ingest_reddit
 from ingest.report import SourceReport
@@ -56,6 +57,8 @@ def ingest_file(
     source: FileSource,
     on_page: Callable[[int], None] | None = None,
 ) -> SourceReport:
+    if not source.path.is_file():
+        raise EcholotError(f"source {source.name!r}: file {source.path} does not exist")
     report = SourceReport(source=source.name)
     query = str(source.path)
     digest = file_source.file_digest(source.path)
@@ -64,13 +67,18 @@ def ingest_file(
     # A changed file is read again from the top; upserts make that safe.
     start_after = checkpoint.get("line", 0) if checkpoint.get("sha256") == digest else 0
     report.skipped_pages = start_after
-    for page in file_source.read_pages(source, start_after=start_after):
+    pages = (
+        tabular.read_record_pages(source, start_after)
+        if source.format in ("jsonl", "csv")
+        else ((p.number, p.batch) for p in file_source.read_pages(source, start_after))
+    )
+    for position, batch in pages:
         # The page and its checkpoint commit together: a crash between pages loses nothing
         # and a rerun neither skips nor doubles a page.
         with conn, conn.cursor() as cur:
-            counts = store.write_batch(cur, source.name, page.batch)
-            store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": page.number})
-        report.add_page(page.batch, counts)
+            counts = store.write_batch(cur, source.name, batch)
+            store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": position})
+        report.add_page(batch, counts)
         if on_page:
-            on_page(page.number)
+            on_page(position)
     return report
