@@ -114,17 +114,18 @@ def run(
 
 
 def _print_sources(title: str, reports: list[SourceReport]) -> None:
-    columns = ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined",
-               "budget used", "note")  # fmt: skip
+    columns = ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined")
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, justify="left" if column in ("source", "note") else "right",
-                         no_wrap=column == "source")  # fmt: skip
+        table.add_column(column, justify="left" if column == "source" else "right", no_wrap=True)
     for s in reports:
-        budget = f"{s.budget_used}/{s.budget_limit}" if s.budget_limit else "-"
-        table.add_row(s.source, *(str(v) for v in (s.pages, s.fetched, s.stored, s.updated,
-                      s.duplicates, s.quarantined)), budget, s.stopped or "")  # fmt: skip
+        counts = (s.pages, s.fetched, s.stored, s.updated, s.duplicates, s.quarantined)
+        table.add_row(s.source, *(str(v) for v in counts))
     console.print(table)
+    for s in reports:
+        if s.budget_limit:
+            note = f" — {s.stopped}" if s.stopped else ""
+            console.print(f"{s.source}: read budget used {s.budget_used}/{s.budget_limit}{note}")
 
 
 def _print_summary(project: str, summary: RunSummary) -> None:

@@ -93,3 +93,25 @@ def test_embedded_postgres_is_the_default_and_is_reused(tmp_path: Path) -> None:
     # The server stopped with the process; its data folder stays for the next run.
     assert (tmp_path / "d" / "pgdata" / "PG_VERSION").exists()
     assert not (tmp_path / "d" / "pgdata" / "postmaster.pid").exists()
+
+
+def test_ingest_reports_each_source_and_reruns_store_nothing(db) -> None:
+    result = runner.invoke(app, ["ingest", "--config", str(EXAMPLE), "--source", "sample_x"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if "sample_x" in line)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    # source, pages, fetched, stored, updated, duplicates, quarantined, budget used, note
+    assert cells[0] == "sample_x" and cells[1] == "25" and int(cells[3]) > 2000
+    again = runner.invoke(app, ["ingest", "--config", str(EXAMPLE), "--source", "sample_x"])
+    row = next(line for line in again.stdout.splitlines() if "sample_x" in line)
+    assert [c.strip() for c in row.strip("│ ").split("│")][1:4] == ["0", "0", "0"]
+
+
+def test_ingest_names_unknown_sources_and_missing_credentials(db, monkeypatch) -> None:
+    result = runner.invoke(app, ["ingest", "--config", str(EXAMPLE), "--source", "nope"])
+    assert result.exit_code == 1
+    assert "no source named 'nope'; known: sample_x, sample_reddit, x_brand" in result.stderr
+    monkeypatch.delenv("ECHOLOT_X_BEARER_TOKEN", raising=False)
+    result = runner.invoke(app, ["ingest", "--config", str(EXAMPLE), "--source", "x_brand"])
+    assert result.exit_code == 1
+    assert "source 'x_brand': set ECHOLOT_X_BEARER_TOKEN to read X" in result.stderr

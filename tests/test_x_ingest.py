@@ -225,3 +225,24 @@ def test_empty_result_set(db) -> None:
     expect(RECENT, {"meta": {"result_count": 0}})
     report = run(db)
     assert report.pages == 1 and report.fetched == 0
+
+
+@responses.activate
+def test_cli_ingest_of_an_x_source_prints_budget_used(db, tmp_path, monkeypatch) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from echolot.cli import app
+
+    config = yaml.safe_load((REPO / "config/example.yaml").read_text())
+    config["sources"] = [{"name": "x_live", "type": "x", "queries": [QUERY],
+                          "monthly_read_budget": 5000}]  # fmt: skip
+    path = tmp_path / "project.yaml"
+    path.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("ECHOLOT_X_BEARER_TOKEN", "secret-token")
+    expect(RECENT, last_page(PAGES[0]), query=QUERY)
+
+    result = CliRunner().invoke(app, ["ingest", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "x_live: read budget used 100/5000" in result.stdout
+    assert "secret-token" not in result.output
