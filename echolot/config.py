@@ -129,7 +129,8 @@ class FileSource(Strict):
     # For jsonl/csv: the platform the rows come from (x, reddit, or any other name).
     platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
     columns: ColumnMapping | None = None
-    batch_size: int = Field(default=1000, gt=0, le=100_000)
+    # Posts (or rows) written per transaction, each with its checkpoint.
+    batch_size: int = Field(default=2000, gt=0, le=100_000)
 
     @model_validator(mode="after")
     def _mapping_matches_format(self) -> FileSource:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 # "x" and "reddit" have connectors; file imports may name any other platform.
@@ -61,11 +62,15 @@ class Post:
     score: int | None = None
     impression_count: int | None = None
 
+    @cached_property
+    def raw_json(self) -> str:
+        """The raw payload as canonical JSON (sorted keys), stored as jsonb and hashed."""
+        return json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
+
     @property
     def content_hash(self) -> str:
         """Changes when anything we store about the post changes (an edit, new metrics)."""
-        stable = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(stable.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.raw_json.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,9 @@ def _copy_value(value: Any) -> str:
     """Render one value in COPY's text format (NULL is \\N; tabs and newlines escaped)."""
     if value is None:
         return r"\N"
-    if isinstance(value, bool):
+    if type(value) is str:  # the common case first: this runs for every column of every row
+        text = value
+    elif isinstance(value, bool):
         text = "t" if value else "f"
     elif isinstance(value, datetime | date):
         text = value.isoformat()
@@ -93,7 +95,9 @@ def _copy_upsert(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
         f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    cur.execute(f"TRUNCATE {staging}")
+    # Empty unless this table was already upserted in this transaction; DELETE is cheaper
+    # than TRUNCATE on a temp table that is usually empty.
+    cur.execute(f"DELETE FROM {staging}")
     _copy_rows(cur, staging, columns, unique)
     column_list = ", ".join(columns)
     if update:
@@ -119,6 +123,9 @@ def _copy_upsert(
 
 def write_batch(cur: Cursor, source: str, batch: Batch) -> BatchCounts:
     """Store one normalised page. Run inside the caller's transaction with its checkpoint."""
+    # The page and its checkpoint commit together, so a commit lost in a server crash loses
+    # both and the page is simply read again: waiting for the WAL flush buys nothing here.
+    cur.execute("SET LOCAL synchronous_commit = off")
     batch = _without_forgotten(cur, batch)
     authors = upsert_authors(cur, batch.authors)
     upsert_snapshots(cur, batch.snapshots)
@@ -230,7 +237,13 @@ _POST_COLUMNS = (
 def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCounts:
     rows = [
         tuple(
-            source if c == "source" else p.content_hash if c == "content_hash" else getattr(p, c)
+            source
+            if c == "source"
+            else p.content_hash
+            if c == "content_hash"
+            else p.raw_json
+            if c == "raw"
+            else getattr(p, c)
             for c in _POST_COLUMNS
         )
         for p in posts

@@ -22,8 +22,8 @@ class SourceReport:
     budget_limit: int | None = None
     stopped: str | None = None
 
-    def add_page(self, batch: Batch, counts: BatchCounts) -> None:
-        self.pages += 1
+    def add_page(self, batch: Batch, counts: BatchCounts, pages: int = 1) -> None:
+        self.pages += pages
         self.fetched += len(batch.posts)
         self.stored += counts.posts.inserted
         self.updated += counts.posts.updated

@@ -11,6 +11,7 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import FileSource, RedditSource, Source, XSource
 from echolot.errors import EcholotError
+from echolot.models import Batch
 from ingest import file_source, tabular
 from ingest.reddit_connector import reddit_from_environment
 from ingest.reddit_source import ingest_reddit
@@ -72,13 +73,34 @@ def ingest_file(
         if source.format in ("jsonl", "csv")
         else ((p.number, p.batch) for p in file_source.read_pages(source, start_after))
     )
+    # Pages are small (an X page holds at most 100 posts); committing them in chunks of about
+    # `batch_size` posts keeps the per-transaction overhead low. Each chunk still commits
+    # together with the checkpoint of its last page.
+    chunk, chunk_pages, position = Batch(), 0, start_after
     for position, batch in pages:
-        # The page and its checkpoint commit together: a crash between pages loses nothing
-        # and a rerun neither skips nor doubles a page.
-        with conn, conn.cursor() as cur:
-            counts = store.write_batch(cur, source.name, batch)
-            store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": position})
-        report.add_page(batch, counts)
-        if on_page:
-            on_page(position)
+        chunk.extend(batch)
+        chunk_pages += 1
+        if len(chunk.posts) + len(chunk.quarantined) >= source.batch_size:
+            _commit_chunk(conn, source, query, digest, position, chunk, chunk_pages, report)
+            chunk, chunk_pages = Batch(), 0
+            if on_page:
+                on_page(position)
+    if chunk_pages:
+        _commit_chunk(conn, source, query, digest, position, chunk, chunk_pages, report)
     return report
+
+
+def _commit_chunk(
+    conn: psycopg2.extensions.connection,
+    source: FileSource,
+    query: str,
+    digest: str,
+    position: int,
+    chunk: Batch,
+    pages: int,
+    report: SourceReport,
+) -> None:
+    with conn, conn.cursor() as cur:
+        counts = store.write_batch(cur, source.name, chunk)
+        store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": position})
+    report.add_page(chunk, counts, pages=pages)
