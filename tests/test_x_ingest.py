@@ -246,3 +246,26 @@ def test_cli_ingest_of_an_x_source_prints_budget_used(db, tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "x_live: read budget used 100/5000" in result.stdout
     assert "secret-token" not in result.output
+
+
+@responses.activate
+def test_cli_exits_75_when_the_rate_limit_outlasts_the_allowed_wait(
+    db, tmp_path, monkeypatch
+) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from echolot.cli import app
+
+    config = yaml.safe_load((REPO / "config/example.yaml").read_text())
+    config["sources"] = [{"name": "x_live", "type": "x", "queries": [QUERY],
+                          "max_rate_limit_wait_seconds": 0}]  # fmt: skip
+    path = tmp_path / "project.yaml"
+    path.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("ECHOLOT_X_BEARER_TOKEN", "t")
+    reset = int(datetime.now(UTC).timestamp()) + 600
+    expect(RECENT, {"title": "Too Many Requests"}, status=429,
+           headers={"x-rate-limit-reset": str(reset)})  # fmt: skip
+    result = CliRunner().invoke(app, ["ingest", "--config", str(path)])
+    assert result.exit_code == 75
+    assert "X API rate limit reached" in result.stderr
