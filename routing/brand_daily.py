@@ -24,6 +24,8 @@ MIN_SCORED = 5
 class _DayStats:
     post_ids: list[tuple[int, int]] = field(default_factory=list)  # (engagement, id)
     polarities: list[float] = field(default_factory=list)
+    # Candidates to quote: original wording only (no reposts), one post per distinct text.
+    evidence: dict[str, tuple[int, int]] = field(default_factory=dict)  # text -> (engagement, id)
 
 
 def brand_pattern(brand: Brand) -> re.Pattern[str]:
@@ -50,17 +52,25 @@ def detect(
 
 
 def _by_day(
-    posts: list[tuple[int, datetime, str, float | None, int]], pattern: re.Pattern[str]
+    posts: list[tuple[int, datetime, str, float | None, int, str]], pattern: re.Pattern[str]
 ) -> dict[datetime, _DayStats]:
     days: dict[datetime, _DayStats] = defaultdict(_DayStats)
-    for post_id, created_at, text, polarity, engagement in posts:
+    for post_id, created_at, text, polarity, engagement, kind in posts:
         if not pattern.search(text):
             continue
-        day = created_at.replace(hour=0, minute=0, second=0, microsecond=0)
-        days[day].post_ids.append((engagement, post_id))
+        stats = days[created_at.replace(hour=0, minute=0, second=0, microsecond=0)]
+        stats.post_ids.append((engagement, post_id))
         if polarity is not None:
-            days[day].polarities.append(polarity)
+            stats.polarities.append(polarity)
+        key = " ".join(text.lower().split())
+        if kind != "repost" and (engagement, -post_id) > _rank(stats.evidence.get(key)):
+            stats.evidence[key] = (engagement, post_id)
     return days
+
+
+def _rank(candidate: tuple[int, int] | None) -> tuple[int, int]:
+    """Order evidence by engagement, then the older post (lower id) first."""
+    return (candidate[0], -candidate[1]) if candidate else (-1, 0)
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,8 @@ def _finding_row(
         else None
     )
     severity = _severity(delta, volume_ratio)
-    evidence = [post_id for _, post_id in sorted(stats.post_ids, key=lambda e: (-e[0], e[1]))]
+    ranked = sorted(stats.evidence.values(), key=lambda e: (-e[0], e[1]))
+    evidence = [post_id for _, post_id in ranked]
     mean_text = f"{mean:+.2f}" if mean is not None else "n/a"
     delta_text = f", {delta:+.2f} vs a typical day" if delta is not None else ""
     negative_text = f", {negative_share:.0%} negative" if negative_share is not None else ""
