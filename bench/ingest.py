@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -37,33 +36,9 @@ from echolot.config import FileSource  # noqa: E402
 from echolot.models import Batch  # noqa: E402
 from ingest import x_payload  # noqa: E402
 from ingest.runner import ingest_file  # noqa: E402
+from ingest.sample.replicate import replicated_pages  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "ingest" / "sample" / "data" / "x_search.jsonl"
 SERVER = os.environ.get("ECHOLOT_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/test")
-ID_KEYS = {"id", "author_id", "conversation_id", "in_reply_to_user_id", "newest_id", "oldest_id"}
-
-
-def shifted(value: Any, offset: int) -> Any:
-    """A copy of a page whose tweet and user ids are moved by `offset`, so copies don't collide."""
-    if isinstance(value, dict):
-        return {
-            k: str(int(v) + offset)
-            if k in ID_KEYS and isinstance(v, str) and v.isdigit()
-            else shifted(v, offset)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [str(int(v) + offset) if isinstance(v, str) and v.isdigit() else shifted(v, offset)
-                for v in value]  # fmt: skip
-    return value
-
-
-def pages(copies: int) -> Iterator[dict[str, Any]]:
-    originals = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
-    for copy in range(copies):
-        for page in originals:
-            yield shifted(page, copy * 10**19)
 
 
 def fresh_database() -> tuple[str, str]:
@@ -176,7 +151,7 @@ def main() -> None:
     parser.add_argument("--baseline-copies", type=int, default=2, help="replicas for the baseline")
     args = parser.parse_args()
 
-    project_pages = list(pages(args.copies))
+    project_pages = list(replicated_pages(args.copies))
     baseline_pages = project_pages[: len(project_pages) * args.baseline_copies // args.copies]
     started = time.perf_counter()
     normalised = sum(len(x_payload.normalize_page(p).posts) for p in project_pages)
