@@ -21,13 +21,18 @@ from echolot.database import connect, redact, resolve_database_url
 from echolot.errors import EcholotError
 from echolot.pipeline import RunSummary, run_pipeline
 from ingest.report import SourceReport
+from ingest.retry import RetryableSourceError
 from ingest.runner import ingest_source
+from routing.follow import follow_outbox, follow_queue
+from routing.relay import AMQP_URL_ENV, amqp_url, relay_outbox, team_queue
 
 app = typer.Typer(help="Echolot: social listening and insight routing.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and status.", no_args_is_help=True)
 config_app = typer.Typer(help="Listening-project configuration files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+digests_app = typer.Typer(help="Digests sent to teams.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(digests_app, name="digests")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -143,6 +148,12 @@ def _print_summary(project: str, summary: RunSummary) -> None:
     for name, rows in summary.totals.items():
         totals.add_row(name, str(rows))
     console.print(totals)
+    if summary.relay is not None:
+        console.print(
+            f"relay: published {summary.relay.published}, failed {summary.relay.failed}, "
+            f"still queued {summary.relay.backlog}" + (f" ({summary.relay.error})"
+                                                        if summary.relay.error else "")
+        )  # fmt: skip
     for digest in summary.digests:
         state = "queued in outbox" if digest.queued else "unchanged, already in outbox"
         console.rule(f"digest {digest.digest_id} for team {digest.team} ({state})")
@@ -217,6 +228,92 @@ def forget(
         f"forgot {platform} {what}: {counts.posts} posts, {counts.interactions} interactions, "
         f"{counts.evidence_links} findings' evidence, {counts.quarantined} quarantined payloads"
     )
+
+
+@app.command()
+@reports_errors
+def relay(data_dir: DataDirOption = None) -> None:
+    """Publish due outbox messages to RabbitMQ ($ECHOLOT_AMQP_URL) and mark them sent."""
+    url = amqp_url()
+    if url is None:
+        raise EcholotError(
+            f"no broker configured: set {AMQP_URL_ENV}; without one, consumers read the "
+            "outbox table (see `echolot digests tail`)"
+        )
+    conn = _open_database(data_dir)
+    try:
+        report = relay_outbox(conn, url)
+    finally:
+        conn.close()
+    console.print(
+        f"published {report.published}, failed {report.failed}, still queued {report.backlog}"
+    )
+    if report.error:
+        raise RetryableSourceError(report.error)
+
+
+@digests_app.command("show")
+@reports_errors
+def digests_show(
+    digest_id: Annotated[int, typer.Argument(help="Digest id, as printed by `echolot run`.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print one digest."""
+    conn = _open_database(data_dir)
+    try:
+        with conn, conn.cursor() as cur:
+            found = store.digest(cur, digest_id)
+    finally:
+        conn.close()
+    if found is None:
+        raise EcholotError(f"no digest with id {digest_id}")
+    console.rule(f"digest {found['id']} — {found['project']} / {found['team']} "
+                 f"({found['detail_level']})")  # fmt: skip
+    console.print(found["body_text"], markup=False, highlight=False, soft_wrap=True)
+
+
+@digests_app.command("tail")
+@reports_errors
+def digests_tail(
+    config: ConfigOption,
+    team: Annotated[str, typer.Option(help="Team whose digests to follow.")],
+    limit: Annotated[int | None, typer.Option(help="Stop after this many digests.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without a digest.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Follow a team's digests as they are published (RabbitMQ) or queued (outbox table)."""
+    project = load_config(config)
+    if team not in project.teams:
+        raise EcholotError(f"{config}: no team {team!r}; teams: {', '.join(project.teams)}")
+    printer = _DigestPrinter(limit)
+    url = amqp_url()
+    if url is not None:
+        err_console.print(f"following {team_queue(project.project, team).name} on {redact(url)}")
+        follow_queue(url, project.project, team, printer, timeout)
+        return
+    err_console.print(f"no broker configured: following the outbox table for team {team}")
+    conn = _open_database(data_dir)
+    try:
+        follow_outbox(conn, team, printer, timeout)
+    finally:
+        conn.close()
+
+
+class _DigestPrinter:
+    """Prints each digest; returns False once `limit` digests were shown."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.remaining = limit
+
+    def __call__(self, payload: dict[str, Any]) -> bool:
+        console.rule(f"digest {payload.get('digest_id')} for team {payload.get('team')}")
+        console.print(payload.get("text", ""), markup=False, highlight=False, soft_wrap=True)
+        if self.remaining is None:
+            return True
+        self.remaining -= 1
+        return self.remaining > 0
 
 
 @db_app.command("migrate")

@@ -17,6 +17,7 @@ from ingest.runner import ingest_source
 from nlp.scoring import ScoringReport, score_unscored
 from routing import brand_daily
 from routing.digests import DigestReport, route
+from routing.relay import RelayReport, amqp_url, relay_outbox
 
 Window = tuple[datetime, datetime]
 
@@ -30,6 +31,7 @@ class RunSummary:
     findings: int = 0
     digests: list[DigestReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    relay: RelayReport | None = None  # None: no broker configured, the outbox is the queue
 
 
 def whole_days(start: datetime, end: datetime) -> Window:
@@ -98,6 +100,9 @@ def _run_stages(
     summary.window = (start, end)
     summary.findings = brand_daily.detect(conn, config, start, end)
     summary.digests = route(conn, config, start, end)
+    url = amqp_url()
+    if url is not None:
+        summary.relay = relay_outbox(conn, url)
 
 
 def _counts(summary: RunSummary) -> dict[str, object]:

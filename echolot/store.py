@@ -585,3 +585,79 @@ def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
         (platform, f'%"{target}"%'),
     )
     return ForgetCounts(posts, interactions, evidence_links, cur.rowcount)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outbox relay
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    digest_id: int
+    project: str
+    team: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def claim_due_outbox(cur: Cursor, limit: int) -> list[OutboxMessage]:
+    """Unsent messages whose retry time has come, oldest first, locked for this transaction.
+
+    SKIP LOCKED lets several relays run side by side without sending a message twice at once.
+    """
+    cur.execute(
+        """
+        SELECT o.id, o.digest_id, d.project, o.team, o.payload, o.attempts
+        FROM outbox o JOIN digests d ON d.id = o.digest_id
+        WHERE o.sent_at IS NULL AND o.next_attempt_at <= now()
+        ORDER BY o.id
+        LIMIT %s
+        FOR UPDATE OF o SKIP LOCKED
+        """,
+        (limit,),
+    )
+    return [OutboxMessage(*row) for row in cur.fetchall()]
+
+
+def mark_sent(cur: Cursor, outbox_id: int) -> None:
+    cur.execute(
+        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL "
+        "WHERE id = %s",
+        (outbox_id,),
+    )
+
+
+def mark_failed(cur: Cursor, outbox_id: int, retry_in_seconds: float, error: str) -> None:
+    cur.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = %s, "
+        "next_attempt_at = clock_timestamp() + make_interval(secs => %s) WHERE id = %s",
+        (error[:2000], retry_in_seconds, outbox_id),
+    )
+
+
+def outbox_backlog(cur: Cursor) -> int:
+    cur.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    return cur.fetchone()[0]
+
+
+def outbox_after(cur: Cursor, team: str | None, after_id: int) -> list[tuple[int, dict[str, Any]]]:
+    """Outbox messages newer than `after_id` (for following a team without a broker)."""
+    cur.execute(
+        "SELECT id, payload FROM outbox WHERE id > %s AND (%s::text IS NULL OR team = %s) "
+        "ORDER BY id",
+        (after_id, team, team),
+    )
+    return cur.fetchall()
+
+
+def digest(cur: Cursor, digest_id: int) -> dict[str, Any] | None:
+    cur.execute(
+        "SELECT id, project, team, window_start, window_end, detail_level, body_text, "
+        "finding_ids, created_at, updated_at FROM digests WHERE id = %s",
+        (digest_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d.name for d in cur.description], row, strict=True))

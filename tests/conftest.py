@@ -117,3 +117,36 @@ def count(conn: psycopg2.extensions.connection, table: str, where: str = "TRUE")
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {table} WHERE {where}")
         return cur.fetchone()[0]
+
+
+AMQP_URL = os.environ.get("ECHOLOT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The RabbitMQ on this machine; with CI=true a missing broker fails instead of skipping."""
+    import kombu
+
+    try:
+        with kombu.Connection(AMQP_URL, connect_timeout=3) as broker:
+            broker.ensure_connection(max_retries=1)
+    except Exception as exc:  # kombu raises assorted socket and AMQP errors
+        message = f"RabbitMQ does not answer at {AMQP_URL}: {exc}"
+        if IN_CI:
+            pytest.fail(f"{message}; it is required in CI (see .ci/run)", pytrace=False)
+        pytest.skip(message)
+    return AMQP_URL
+
+
+@pytest.fixture
+def exchange_name(amqp_url: str) -> Iterator[str]:
+    """A private exchange per test; it and its queues are deleted afterwards."""
+    import kombu
+
+    name = f"echolot.test.{uuid.uuid4().hex[:8]}"
+    yield name
+    with kombu.Connection(amqp_url) as broker:
+        channel = broker.channel()
+        for team in ("sales", "product"):
+            channel.queue_delete(f"{name}.lumora.{team}")
+        channel.exchange_delete(name)
