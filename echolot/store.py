@@ -312,21 +312,40 @@ def save_checkpoint(cur: Cursor, source: str, query: str, cursor: dict[str, Any]
 # Scoring
 
 
+_UNSCORED = """
+    FROM posts p
+    LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %(model)s
+    WHERE (s.post_id IS NULL OR s.model_version <> %(version)s) AND p.text <> ''
+"""
+
+
 def posts_without_score(
-    cur: Cursor, model: str, model_version: str, limit: int
+    cur: Cursor,
+    model: str,
+    model_version: str,
+    limit: int,
+    id_range: tuple[int, int] | None = None,
 ) -> list[tuple[int, str, str | None]]:
     """Posts with text that this model version has not scored yet, oldest first."""
+    first, last = id_range or (0, 2**63 - 1)
     cur.execute(
-        """
-        SELECT p.id, p.text, p.lang_hint FROM posts p
-        LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %s
-        WHERE (s.post_id IS NULL OR s.model_version <> %s) AND p.text <> ''
-        ORDER BY p.id
-        LIMIT %s
-        """,
-        (model, model_version, limit),
+        "SELECT p.id, p.text, p.lang_hint" + _UNSCORED + " AND p.id BETWEEN %(first)s AND %(last)s "
+        "ORDER BY p.id LIMIT %(limit)s",
+        {"model": model, "version": model_version, "first": first, "last": last, "limit": limit},
     )
     return cur.fetchall()
+
+
+def unscored_id_ranges(
+    cur: Cursor, model: str, model_version: str, batch_size: int
+) -> list[tuple[int, int]]:
+    """Consecutive id ranges holding up to `batch_size` unscored posts each (for fan-out)."""
+    cur.execute(
+        "SELECT min(id), max(id) FROM (SELECT p.id, (row_number() OVER (ORDER BY p.id) - 1) "
+        "/ %(size)s AS chunk" + _UNSCORED + ") numbered GROUP BY chunk ORDER BY chunk",
+        {"model": model, "version": model_version, "size": batch_size},
+    )
+    return [(first, last) for first, last in cur.fetchall()]
 
 
 _SCORE_COLUMNS = (
@@ -405,12 +424,13 @@ def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 def findings_in_window(
     cur: Cursor, project: str, kinds: Sequence[str], start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
+    """Findings whose window closed inside (start, end]: what became complete in that period."""
     cur.execute(
         """
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
                metrics, evidence_post_ids
         FROM findings
-        WHERE project = %s AND kind = ANY(%s) AND window_start >= %s AND window_end <= %s
+        WHERE project = %s AND kind = ANY(%s) AND window_end > %s AND window_end <= %s
         ORDER BY window_start, kind, scope_value
         """,
         (project, list(kinds), start, end),
@@ -661,3 +681,57 @@ def digest(cur: Cursor, digest_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     return dict(zip([d.name for d in cur.description], row, strict=True))
+
+
+def load_watermark(cur: Cursor, project: str, stage: str) -> datetime | None:
+    cur.execute(
+        "SELECT watermark FROM stage_watermarks WHERE project = %s AND stage = %s",
+        (project, stage),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def save_watermark(cur: Cursor, project: str, stage: str, watermark: datetime) -> None:
+    cur.execute(
+        "INSERT INTO stage_watermarks (project, stage, watermark) VALUES (%s, %s, %s) "
+        "ON CONFLICT (project, stage) DO UPDATE SET watermark = EXCLUDED.watermark, "
+        "updated_at = now()",
+        (project, stage, watermark),
+    )
+
+
+def changed_days(cur: Cursor, since: datetime | None) -> tuple[list[datetime], datetime | None]:
+    """UTC days whose posts or scores changed after `since`, and the newest change seen."""
+    cur.execute(
+        """
+        WITH changes AS (
+            SELECT p.created_at, greatest(p.updated_at, max(s.scored_at)) AS changed_at
+            FROM posts p LEFT JOIN post_scores s ON s.post_id = p.id
+            GROUP BY p.id
+        )
+        SELECT array_agg(DISTINCT date_trunc('day', created_at)), max(changed_at)
+        FROM changes WHERE %(since)s::timestamptz IS NULL OR changed_at > %(since)s
+        """,
+        {"since": since},
+    )
+    days, newest = cur.fetchone()
+    return sorted(days or []), newest
+
+
+def purge_older_than(cur: Cursor, cutoff: datetime) -> dict[str, int]:
+    """Retention: drop posts created before `cutoff` (scores and edges cascade) and old runs."""
+    cur.execute("DELETE FROM posts WHERE created_at < %s", (cutoff,))
+    posts = cur.rowcount
+    cur.execute("DELETE FROM author_snapshots WHERE observed_at < %s", (cutoff,))
+    snapshots = cur.rowcount
+    cur.execute("DELETE FROM findings WHERE window_end < %s", (cutoff,))
+    findings = cur.rowcount
+    cur.execute("DELETE FROM quarantine WHERE received_at < %s", (cutoff,))
+    return {"posts": posts, "snapshots": snapshots, "findings": findings,
+            "quarantine": cur.rowcount}  # fmt: skip
+
+
+def forgotten_items(cur: Cursor) -> list[tuple[str, str, str]]:
+    cur.execute("SELECT platform, kind, platform_id FROM forgotten ORDER BY forgotten_at")
+    return cur.fetchall()

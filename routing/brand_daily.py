@@ -18,6 +18,8 @@ SENTIMENT_MODEL = "vader"
 EVIDENCE_POSTS = 5
 # A day's mean sentiment needs this many scored posts to count against the baseline.
 MIN_SCORED = 5
+# Days before a window that count towards what a typical day looks like.
+BASELINE_DAYS = 14
 
 
 @dataclass
@@ -38,15 +40,22 @@ def brand_pattern(brand: Brand) -> re.Pattern[str]:
 def detect(
     conn: psycopg2.extensions.connection, config: ProjectConfig, start: datetime, end: datetime
 ) -> int:
-    """Write brand_daily findings for whole UTC days in [start, end); returns how many."""
+    """Write brand_daily findings for whole UTC days in [start, end); returns how many.
+
+    A typical day is judged over the window plus the BASELINE_DAYS before it, so a short
+    window (one day on a schedule) is still compared with the days around it.
+    """
     with conn, conn.cursor() as cur:
-        posts = store.scored_posts_in_window(cur, SENTIMENT_MODEL, start, end)
+        posts = store.scored_posts_in_window(
+            cur, SENTIMENT_MODEL, start - timedelta(days=BASELINE_DAYS), end
+        )
         rows = []
         for brand in config.all_brands:
             by_day = _by_day(posts, brand_pattern(brand))
             baseline = _Baseline.of(by_day.values())
             for day, stats in sorted(by_day.items()):
-                rows.append(_finding_row(config.project, brand, day, stats, baseline))
+                if day >= start:
+                    rows.append(_finding_row(config.project, brand, day, stats, baseline))
         store.upsert_findings(cur, rows)
     return len(rows)
 

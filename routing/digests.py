@@ -45,11 +45,18 @@ class DigestReport:
 
 
 def route(
-    conn: psycopg2.extensions.connection, config: ProjectConfig, start: datetime, end: datetime
+    conn: psycopg2.extensions.connection,
+    config: ProjectConfig,
+    start: datetime,
+    end: datetime,
+    teams: list[str] | None = None,
 ) -> list[DigestReport]:
-    """For each team: select, rank and render findings, then write digest + outbox together."""
+    """For each team (or the named ones): select, rank and render the findings completed in
+    (start, end], then write digest + outbox together."""
     reports = []
     for team_name, team in config.teams.items():
+        if teams is not None and team_name not in teams:
+            continue
         with conn, conn.cursor() as cur:
             kinds = [kind.value for kind in team.signals]
             findings = [
