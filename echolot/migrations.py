@@ -41,6 +41,9 @@ class Migration:
 
 def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Files named NNNN_description.sql, in version order."""
+    # An install that lost the sql/ folder must not "succeed" by applying nothing.
+    if not folder.is_dir() or not any(folder.glob("*.sql")):
+        raise MigrationError(f"no migration files in {folder}; install Echolot with `pip -e .`")
     migrations = []
     for path in sorted(folder.glob("*.sql")):
         version = path.name.split("_", 1)[0]

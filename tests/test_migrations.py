@@ -70,3 +70,8 @@ def test_badly_named_migration_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "first.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="must start with a number"):
         migrations.discover(tmp_path)
+
+
+def test_a_missing_migrations_folder_is_an_error_not_an_empty_success(tmp_path: Path) -> None:
+    with pytest.raises(MigrationError, match="no migration files in"):
+        migrations.discover(tmp_path / "absent")
