@@ -207,8 +207,18 @@ class Team(Strict):
     language: Literal["en", "de"] = "en"
 
 
+class Schedule(Strict):
+    """When Airflow runs the project's DAGs (cron expressions or presets like @hourly)."""
+
+    ingest: str = "@hourly"
+    maintenance: str = "@daily"
+    # Posts (and what derives from them) older than this are purged by maintenance.
+    retention_days: int = Field(default=400, gt=0)
+
+
 class ProjectConfig(Strict):
     project: Name
+    schedule: Schedule = Schedule()
     brands: list[Brand] = Field(min_length=1)
     competitors: list[Brand] = []
     product_areas: list[ProductArea] = []

@@ -284,6 +284,10 @@ def test_airflow_init_migrates_both_databases_and_creates_the_admin() -> None:
     steps = ["airflow db migrate", "airflow users create", "echolot db migrate"]
     for step in steps:
         assert step in script, f"airflow-init does not run `{step}`"
+    # Every pool the DAGs assign tasks to must exist, or those tasks never start.
+    dag_source = (REPO / "dags" / "echolot_pipeline.py").read_text()
+    for pool in re.findall(r'"(echolot_\w+_api)"', dag_source):
+        assert f"airflow pools set {pool}" in script, f"airflow-init does not create pool {pool}"
     assert "--role Admin" in script, "airflow-init must create the admin user with --role Admin"
     env = environment(services()["airflow-init"])
     for key in ("AIRFLOW_ADMIN_USERNAME", "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_ADMIN_EMAIL"):

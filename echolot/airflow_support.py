@@ -1,0 +1,97 @@
+"""What Echolot's DAGs need from Airflow beyond wiring: credentials from Connections, and the
+schedules a project file asks for. Imported by DAG files and tasks only; stages never use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote
+
+from echolot.config import Cadence
+
+WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
+
+
+def _url(scheme: str, conn: Any) -> str:
+    # Quote the credentials: passwords may hold characters that mean something in a URL.
+    credentials = quote(conn.login or "", safe="")
+    if conn.password:
+        credentials += ":" + quote(conn.password, safe="")
+    at = f"{credentials}@" if credentials else ""
+    port = f":{conn.port}" if conn.port else ""
+    return f"{scheme}://{at}{conn.host}{port}/{conn.schema or ''}"
+
+
+def _postgres(conn: Any) -> dict[str, str | None]:
+    return {"ECHOLOT_DATABASE_URL": _url("postgresql", conn)}
+
+
+def _rabbitmq(conn: Any) -> dict[str, str | None]:
+    return {"ECHOLOT_AMQP_URL": _url("amqp", conn)}
+
+
+def _x(conn: Any) -> dict[str, str | None]:
+    return {"ECHOLOT_X_BEARER_TOKEN": conn.password}
+
+
+def _reddit(conn: Any) -> dict[str, str | None]:
+    return {
+        "ECHOLOT_REDDIT_CLIENT_ID": conn.login,
+        "ECHOLOT_REDDIT_CLIENT_SECRET": conn.password,
+        "ECHOLOT_REDDIT_USER_AGENT": conn.extra_dejson.get("user_agent"),
+    }
+
+
+# Airflow connection id -> the environment variables the stages read.
+_TO_ENVIRONMENT: dict[str, Callable[[Any], dict[str, str | None]]] = {
+    "echolot_postgres": _postgres,
+    "echolot_rabbitmq": _rabbitmq,
+    "echolot_x": _x,
+    "echolot_reddit": _reddit,
+}
+
+
+def export_connections() -> list[str]:
+    """Copy credentials from Airflow Connections into this task's environment.
+
+    A connection that is not defined leaves the environment as it is, so plain environment
+    variables keep working as the fallback. Returns the connection ids that were found.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    found = []
+    for conn_id, to_environment in _TO_ENVIRONMENT.items():
+        try:
+            conn = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            continue
+        os.environ.update({k: v for k, v in to_environment(conn).items() if v})
+        found.append(conn_id)
+    return found
+
+
+def stages() -> ModuleType:
+    """The stage entry points (`echolot.tasks`), after exporting this task's credentials.
+
+    Imported here, at run time, so that parsing a DAG file never loads the stages.
+    """
+    export_connections()
+    from echolot import tasks
+
+    return tasks
+
+
+def cadence_cron(cadence: Cadence) -> str | None:
+    """The cron expression of a team's digest cadence (None for `immediate`)."""
+    minute, hour = cadence.send_at.minute, cadence.send_at.hour
+    if cadence.mode == "hourly":
+        return f"{minute} * * * *"
+    if cadence.mode == "daily":
+        return f"{minute} {hour} * * *"
+    if cadence.mode == "weekly":
+        return f"{minute} {hour} * * {WEEKDAYS[cadence.weekday]}"
+    return None
