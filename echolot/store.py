@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg2.extensions
+import psycopg2.extras
 
 from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
 
@@ -47,6 +48,13 @@ class BatchCounts:
 # COPY + upsert machinery
 
 
+@dataclass(frozen=True)
+class Json:
+    """Marks a value for a json/jsonb column (a list would otherwise become a SQL array)."""
+
+    value: Any
+
+
 def _copy_value(value: Any) -> str:
     """Render one value in COPY's text format (NULL is \\N; tabs and newlines escaped)."""
     if value is None:
@@ -59,11 +67,22 @@ def _copy_value(value: Any) -> str:
         text = value.isoformat()
     elif isinstance(value, dict):
         text = json.dumps(value, ensure_ascii=False, default=str)
+    elif isinstance(value, Json):
+        text = json.dumps(value.value, ensure_ascii=False, default=str)
     elif isinstance(value, list | tuple):
-        text = "{" + ",".join(str(v) for v in value) + "}"
+        text = "{" + ",".join(_array_item(v) for v in value) + "}"
     else:
         text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _array_item(value: Any) -> str:
+    """One element of a SQL array literal; strings are quoted so commas and spaces survive."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
 
 
 def _copy_rows(cur: Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -735,3 +754,142 @@ def purge_older_than(cur: Cursor, cutoff: datetime) -> dict[str, int]:
 def forgotten_items(cur: Cursor) -> list[tuple[str, str, str]]:
     cur.execute("SELECT platform, kind, platform_id FROM forgotten ORDER BY forgotten_at")
     return cur.fetchall()
+
+
+# ---------------------------------------------------------------------------------------------
+# NLP results and topics
+
+
+def upsert_post_nlp(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+    """(post_id, lang, lang_confidence, entities, intents, product_areas, pipeline_version)."""
+    columns = ("post_id", "lang", "lang_confidence", "entities", "intents", "product_areas",
+               "pipeline_version")  # fmt: skip
+    return _copy_upsert(
+        cur, "post_nlp", columns, [(*r[:3], Json(r[3]), Json(r[4]), *r[5:]) for r in rows],
+        key=("post_id",),
+        update={**{c: f"EXCLUDED.{c}" for c in columns[1:]}, "analysed_at": "now()"},
+    )  # fmt: skip
+
+
+def upsert_embeddings(cur: Cursor, model: str, rows: Sequence[tuple[int, Sequence[float]]]) -> None:
+    _copy_upsert(
+        cur, "post_embeddings", ("post_id", "model", "embedding"),
+        [(post_id, model, [float(x) for x in vector]) for post_id, vector in rows],
+        key=("post_id",), update={"model": "EXCLUDED.model", "embedding": "EXCLUDED.embedding"},
+    )  # fmt: skip
+
+
+def posts_to_analyse(
+    cur: Cursor, pipeline_version: str, id_range: tuple[int, int], limit: int
+) -> list[tuple[int, str, str | None]]:
+    """Posts in the range not yet analysed by this pipeline version: (id, text, lang hint)."""
+    cur.execute(
+        """
+        SELECT p.id, p.text, p.lang_hint FROM posts p
+        LEFT JOIN post_nlp n ON n.post_id = p.id
+        WHERE p.id BETWEEN %s AND %s AND p.text <> ''
+          AND (n.post_id IS NULL OR n.pipeline_version <> %s)
+        ORDER BY p.id LIMIT %s
+        """,
+        (*id_range, pipeline_version, limit),
+    )
+    return cur.fetchall()
+
+
+def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) -> list[tuple]:
+    cur.execute(
+        """
+        SELECT min(id), max(id) FROM (
+            SELECT p.id, (row_number() OVER (ORDER BY p.id) - 1) / %s AS chunk
+            FROM posts p LEFT JOIN post_nlp n ON n.post_id = p.id
+            WHERE p.text <> '' AND (n.post_id IS NULL OR n.pipeline_version <> %s)
+        ) numbered GROUP BY chunk ORDER BY chunk
+        """,
+        (batch_size, pipeline_version),
+    )
+    return cur.fetchall()
+
+
+def embedded_posts_in_window(
+    cur: Cursor, start: datetime, end: datetime
+) -> list[tuple[int, str, list[float], int | None]]:
+    """(post id, text, embedding, topic id) of analysed posts created in [start, end)."""
+    cur.execute(
+        """
+        SELECT p.id, p.text, e.embedding, n.topic_id FROM posts p
+        JOIN post_embeddings e ON e.post_id = p.id
+        JOIN post_nlp n ON n.post_id = p.id
+        WHERE p.created_at >= %s AND p.created_at < %s
+        ORDER BY p.id
+        """,
+        (start, end),
+    )
+    return cur.fetchall()
+
+
+def live_topics(cur: Cursor, project: str) -> list[tuple]:
+    """(id, centroid, size, keywords, product_area, label) of the project's active topics."""
+    cur.execute(
+        "SELECT id, centroid, size, keywords, product_area, label FROM topics "
+        "WHERE project = %s AND status = 'active' AND centroid IS NOT NULL ORDER BY id",
+        (project,),
+    )
+    return cur.fetchall()
+
+
+def save_topic(
+    cur: Cursor,
+    project: str,
+    topic_id: int | None,
+    *,
+    label: str,
+    keywords: Sequence[str],
+    product_area: str | None,
+    centroid: Sequence[float],
+    size: int,
+) -> int:
+    values = (label, list(keywords), product_area, [float(x) for x in centroid], size)
+    if topic_id is None:
+        cur.execute(
+            "INSERT INTO topics (project, label, keywords, product_area, centroid, size) "
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (project, *values),
+        )
+        return cur.fetchone()[0]
+    cur.execute(
+        "UPDATE topics SET label = %s, keywords = %s, product_area = %s, centroid = %s, "
+        "size = %s, updated_at = now() WHERE id = %s",
+        (*values, topic_id),
+    )
+    return topic_id
+
+
+def retire_topic(cur: Cursor, topic_id: int, merged_into: int) -> None:
+    cur.execute(
+        "UPDATE topics SET status = 'merged', merged_into = %s, updated_at = now() WHERE id = %s",
+        (merged_into, topic_id),
+    )
+    cur.execute("UPDATE post_nlp SET topic_id = %s WHERE topic_id = %s", (merged_into, topic_id))
+
+
+def add_topic_event(
+    cur: Cursor, project: str, kind: str, topic_id: int, other_id: int | None, details: dict
+) -> None:
+    cur.execute(
+        "INSERT INTO topic_events (project, kind, topic_id, other_id, details) "
+        "VALUES (%s, %s, %s, %s, %s)",
+        (project, kind, topic_id, other_id, json.dumps(details)),
+    )
+
+
+def assign_topics(cur: Cursor, assignments: Sequence[tuple[int, int | None]]) -> None:
+    """Set post_nlp.topic_id for (post id, topic id or None) pairs."""
+    if not assignments:
+        return
+    psycopg2.extras.execute_values(
+        cur,
+        "UPDATE post_nlp SET topic_id = v.topic_id FROM (VALUES %s) AS v(post_id, topic_id) "
+        "WHERE post_nlp.post_id = v.post_id",
+        assignments,
+        template="(%s::bigint, %s::bigint)",
+    )
