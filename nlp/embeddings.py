@@ -110,6 +110,10 @@ def make_embedder(
     cache_dir: Path | None = None,
 ) -> Embedder:
     path = model_path or default_model_path()
+    if not (Path(path) / "config.json").is_file():
+        raise FileNotFoundError(
+            f"no embedding model at {path} (expected a folder with config.json)"
+        )
     if backend == "torch":
         return Embedder(TorchBackend(path, max_length), batch_size)
     if backend == "onnx":
