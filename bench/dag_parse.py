@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY_IMPORTS = "import echolot.tasks, ingest.runner, routing.relay, nlp.scoring  # noqa\n"
+HEAVY_IMPORTS = "import echolot.tasks, ingest.runner, routing.relay, nlp.analyse  # noqa\n"
 _PROBE = """
 import json, time
 import airflow.sdk

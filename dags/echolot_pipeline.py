@@ -3,8 +3,8 @@
 Per project `p`:
 - echolot_p_ingest        on `schedule.ingest`: every enabled source in parallel, each reading
                           exactly its data interval; updates the asset echolot_p_posts.
-- echolot_p_process       on echolot_p_posts: score unscored posts (mapped over id ranges), then
-                          recompute the daily findings of every changed day; updates
+- echolot_p_process       on echolot_p_posts: NLP for new posts (mapped over id ranges), then
+                          topics and daily findings of every changed day; updates
                           echolot_p_findings.
 - echolot_p_digest_<team> on the team's cadence (send time and time zone from the project
                           file), or on echolot_p_findings for `immediate`: the team's digest of
@@ -95,19 +95,19 @@ def build_process(config: ProjectConfig, path: Path) -> None:
     )
     def process() -> None:
         @task
-        def plan_scoring() -> list[list[int]]:
-            return stages().plan_scoring()
+        def plan_analysis() -> list[list[int]]:
+            return stages().plan_analysis(path)
 
         @task
-        def score(id_range: list[int]) -> dict:
-            return stages().score(id_range)
+        def analyse(id_range: list[int]) -> dict:
+            return stages().analyse(path, id_range)
 
-        # Runs when there was nothing to score too (the mapped task is then skipped).
+        # Runs when there was nothing to analyse too (the mapped task is then skipped).
         @task(trigger_rule="none_failed", outlets=[findings_asset(config.project)])
         def find_changed() -> dict:
             return stages().find_changed(path)
 
-        score.expand(id_range=plan_scoring()) >> find_changed()
+        analyse.expand(id_range=plan_analysis()) >> find_changed()
 
     process()
 

@@ -23,6 +23,7 @@ from echolot.pipeline import RunSummary, run_pipeline
 from ingest.report import SourceReport
 from ingest.retry import RetryableSourceError
 from ingest.runner import ingest_source
+from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
 from routing.follow import follow_outbox, follow_queue
 from routing.relay import AMQP_URL_ENV, amqp_url, relay_outbox, team_queue
 
@@ -140,8 +141,11 @@ def _print_summary(project: str, summary: RunSummary) -> None:
         f"{summary.window[0]:%Y-%m-%d} .. {summary.window[1]:%Y-%m-%d}" if summary.window else "-"
     )
     console.print(
-        f"scored {summary.scoring.scored} posts (skipped {summary.scoring.skipped_language} in "
-        f"unsupported languages); {summary.findings} findings in window {window}"
+        f"analysed {summary.analysis.analysed} posts ({summary.analysis.sentiment_scored} with "
+        f"sentiment, {summary.analysis.no_sentiment_model} in languages without a sentiment "
+        f"model); {summary.topics.topics} topics ({summary.topics.created} new, outliers "
+        f"{summary.topics.outlier_share:.0%}); "
+        f"{summary.findings} findings in window {window}"
     )
     totals = Table(title="Stored rows")
     totals.add_column("table", no_wrap=True)
@@ -203,6 +207,33 @@ def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] |
     if start and end and end <= start:
         raise EcholotError("--until must be after --since")
     return (start, end) if start and end else None
+
+
+@app.command()
+@reports_errors
+def score(
+    config: ConfigOption,
+    batch_size: Annotated[int, typer.Option(help="Posts per transaction.")] = 1000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Analyse every post the current NLP models have not analysed (language, sentiment,
+    entities, intents, embeddings); a rerun does no work."""
+    project = load_config(config)
+    conn = _open_database(data_dir)
+    try:
+        analyser = analyser_for(project)
+        ranges = plan_batches(conn, analyser, batch_size)
+        total = AnalysisReport()
+        for id_range in ranges:
+            report = analyse_range(conn, analyser, id_range)
+            total += report
+    finally:
+        conn.close()
+    console.print(
+        f"analysed {total.analysed} posts in {len(ranges)} batches: {total.sentiment_scored} "
+        f"with sentiment, {total.no_sentiment_model} in languages without a sentiment model, "
+        f"{total.embedded_computed} texts embedded (the rest came from the cache)"
+    )
 
 
 @app.command()

@@ -14,7 +14,8 @@ from echolot.config import ProjectConfig
 from echolot.errors import EcholotError
 from ingest.report import SourceReport
 from ingest.runner import ingest_source
-from nlp.scoring import ScoringReport, score_unscored
+from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
+from nlp.topic_stage import TopicReport, update_topics
 from routing import brand_daily
 from routing.digests import DigestReport, route
 from routing.relay import RelayReport, amqp_url, relay_outbox
@@ -27,7 +28,8 @@ class RunSummary:
     run_id: int
     window: Window | None
     sources: list[SourceReport] = field(default_factory=list)
-    scoring: ScoringReport = field(default_factory=ScoringReport)
+    analysis: AnalysisReport = field(default_factory=AnalysisReport)
+    topics: TopicReport = field(default_factory=TopicReport)
     findings: int = 0
     digests: list[DigestReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
@@ -85,10 +87,13 @@ def _run_stages(
                 on_page=lambda _n, t=task: progress.advance(t) if progress else None,
             )
             summary.sources.append(report)
-        task = progress.add_task("score sentiment", total=None) if progress else None
-        summary.scoring = score_unscored(
-            conn, on_batch=lambda n: progress.advance(task, n) if progress else None
-        )
+        analyser = analyser_for(config)
+        ranges = plan_batches(conn, analyser)
+        task = progress.add_task("analyse posts", total=len(ranges)) if progress else None
+        for id_range in ranges:
+            summary.analysis += analyse_range(conn, analyser, id_range)
+            if progress:
+                progress.advance(task)
 
     if summary.window is None:
         with conn, conn.cursor() as cur:
@@ -98,6 +103,7 @@ def _run_stages(
         summary.window = whole_days(*found)
     start, end = whole_days(*summary.window)
     summary.window = (start, end)
+    summary.topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
     summary.findings = brand_daily.detect(conn, config, start, end)
     summary.digests = route(conn, config, start, end)
     url = amqp_url()
@@ -108,7 +114,8 @@ def _run_stages(
 def _counts(summary: RunSummary) -> dict[str, object]:
     return {
         "sources": [asdict(s) for s in summary.sources],
-        "scoring": asdict(summary.scoring),
+        "analysis": asdict(summary.analysis),
+        "topics": asdict(summary.topics),
         "findings": summary.findings,
         "digests": [
             {"team": d.team, "id": d.digest_id, "queued": d.queued} for d in summary.digests

@@ -392,9 +392,12 @@ def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 
 
 def scored_posts_in_window(
-    cur: Cursor, model: str, start: datetime, end: datetime
+    cur: Cursor, start: datetime, end: datetime
 ) -> list[tuple[int, datetime, str, float | None, int, str]]:
-    """(id, created_at, text, polarity, engagement, kind) for every post in [start, end)."""
+    """(id, created_at, text, polarity, engagement, kind) for every post in [start, end).
+
+    The polarity comes from whichever model scored the post (one per language).
+    """
     cur.execute(
         """
         SELECT p.id, p.created_at, p.text, s.sentiment_polarity,
@@ -403,11 +406,15 @@ def scored_posts_in_window(
                  + COALESCE(p.score, 0) AS engagement,
                p.kind
         FROM posts p
-        LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %s
+        LEFT JOIN LATERAL (
+            SELECT sentiment_polarity FROM post_scores
+            WHERE post_id = p.id AND sentiment_label IS NOT NULL
+            ORDER BY scored_at DESC LIMIT 1
+        ) s ON true
         WHERE p.created_at >= %s AND p.created_at < %s
         ORDER BY p.created_at, p.id
         """,
-        (model, start, end),
+        (start, end),
     )
     return cur.fetchall()
 
@@ -761,9 +768,10 @@ def forgotten_items(cur: Cursor) -> list[tuple[str, str, str]]:
 
 
 def upsert_post_nlp(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
-    """(post_id, lang, lang_confidence, entities, intents, product_areas, pipeline_version)."""
+    """(post_id, lang, lang_confidence, entities, intents, product_areas, pipeline_version,
+    skipped_reason)."""
     columns = ("post_id", "lang", "lang_confidence", "entities", "intents", "product_areas",
-               "pipeline_version")  # fmt: skip
+               "pipeline_version", "skipped_reason")  # fmt: skip
     return _copy_upsert(
         cur, "post_nlp", columns, [(*r[:3], Json(r[3]), Json(r[4]), *r[5:]) for r in rows],
         key=("post_id",),
@@ -787,7 +795,7 @@ def posts_to_analyse(
         """
         SELECT p.id, p.text, p.lang_hint FROM posts p
         LEFT JOIN post_nlp n ON n.post_id = p.id
-        WHERE p.id BETWEEN %s AND %s AND p.text <> ''
+        WHERE p.id BETWEEN %s AND %s
           AND (n.post_id IS NULL OR n.pipeline_version <> %s)
         ORDER BY p.id LIMIT %s
         """,
@@ -802,7 +810,7 @@ def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) ->
         SELECT min(id), max(id) FROM (
             SELECT p.id, (row_number() OVER (ORDER BY p.id) - 1) / %s AS chunk
             FROM posts p LEFT JOIN post_nlp n ON n.post_id = p.id
-            WHERE p.text <> '' AND (n.post_id IS NULL OR n.pipeline_version <> %s)
+            WHERE n.post_id IS NULL OR n.pipeline_version <> %s
         ) numbered GROUP BY chunk ORDER BY chunk
         """,
         (batch_size, pipeline_version),
@@ -813,13 +821,14 @@ def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) ->
 def embedded_posts_in_window(
     cur: Cursor, start: datetime, end: datetime
 ) -> list[tuple[int, str, list[float], int | None]]:
-    """(post id, text, embedding, topic id) of analysed posts created in [start, end)."""
+    """(post id, text, embedding, topic id) of analysed posts created in [start, end) that the
+    topic stage has not seen yet."""
     cur.execute(
         """
         SELECT p.id, p.text, e.embedding, n.topic_id FROM posts p
         JOIN post_embeddings e ON e.post_id = p.id
         JOIN post_nlp n ON n.post_id = p.id
-        WHERE p.created_at >= %s AND p.created_at < %s
+        WHERE p.created_at >= %s AND p.created_at < %s AND NOT n.topic_checked
         ORDER BY p.id
         """,
         (start, end),
@@ -888,7 +897,8 @@ def assign_topics(cur: Cursor, assignments: Sequence[tuple[int, int | None]]) ->
         return
     psycopg2.extras.execute_values(
         cur,
-        "UPDATE post_nlp SET topic_id = v.topic_id FROM (VALUES %s) AS v(post_id, topic_id) "
+        "UPDATE post_nlp SET topic_id = v.topic_id, topic_checked = true "
+        "FROM (VALUES %s) AS v(post_id, topic_id) "
         "WHERE post_nlp.post_id = v.post_id",
         assignments,
         template="(%s::bigint, %s::bigint)",

@@ -21,7 +21,8 @@ from echolot.database import connect, resolve_database_url
 from echolot.errors import EcholotError
 from echolot.pipeline import whole_days
 from ingest.runner import ingest_source
-from nlp import scoring
+from nlp.analyse import DEFAULT_BATCH_SIZE, analyse_range, analyser_for, plan_batches
+from nlp.topic_stage import update_topics
 from routing import brand_daily
 from routing.digests import route
 from routing.relay import amqp_url, relay_outbox
@@ -60,15 +61,17 @@ def ingest(
     )
 
 
-def plan_scoring(batch_size: int = scoring.DEFAULT_BATCH_SIZE) -> list[list[int]]:
-    """Id ranges of unscored posts; each becomes one mapped scoring task."""
-    ranges = _with_database(lambda conn: scoring.plan_batches(conn, batch_size))
+def plan_analysis(config_path: str | Path, batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[int]]:
+    """Id ranges of posts the current NLP pipeline has not analysed; one mapped task each."""
+    analyser = analyser_for(load_config(config_path))
+    ranges = _with_database(lambda conn: plan_batches(conn, analyser, batch_size))
     return [[first, last] for first, last in ranges]
 
 
-def score(id_range: list[int]) -> dict[str, Any]:
+def analyse(config_path: str | Path, id_range: list[int]) -> dict[str, Any]:
+    analyser = analyser_for(load_config(config_path))
     first, last = id_range
-    return _with_database(lambda conn: asdict(scoring.score_range(conn, (first, last))))
+    return _with_database(lambda conn: asdict(analyse_range(conn, analyser, (first, last))))
 
 
 def find_changed(config_path: str | Path) -> dict[str, Any]:
@@ -82,10 +85,12 @@ def find_changed(config_path: str | Path) -> dict[str, Any]:
         if not days:
             return {"days": [], "findings": 0}
         start, end = days[0], days[-1] + timedelta(days=1)
+        topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
         written = brand_daily.detect(conn, config, start, end)
         with conn, conn.cursor() as cur:
             store.save_watermark(cur, config.project, FINDINGS_STAGE, newest)
-        return {"days": [d.date().isoformat() for d in days], "findings": written}
+        return {"days": [d.date().isoformat() for d in days], "findings": written,
+                "topics": asdict(topics)}  # fmt: skip
 
     return _with_database(work)
 

@@ -18,6 +18,9 @@ import numpy as np
 # No machine here reaches the Hugging Face hub; never let transformers try.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Model loading is not a long step worth a progress bar in our output.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2"

@@ -33,7 +33,7 @@ def update_topics(
 ) -> TopicReport:
     """Posts that already have a topic keep it, so rerunning a window changes nothing."""
     with conn, conn.cursor() as cur:
-        rows = [r for r in store.embedded_posts_in_window(cur, start, end) if r[3] is None]
+        rows = store.embedded_posts_in_window(cur, start, end)
         existing = [
             Topic(topic_id, np.asarray(centroid, dtype=np.float32), size, list(keywords),
                   area, label)

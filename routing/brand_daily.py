@@ -14,7 +14,6 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import Brand, FindingKind, ProjectConfig, Severity
 
-SENTIMENT_MODEL = "vader"
 EVIDENCE_POSTS = 5
 # A day's mean sentiment needs this many scored posts to count against the baseline.
 MIN_SCORED = 5
@@ -46,9 +45,7 @@ def detect(
     window (one day on a schedule) is still compared with the days around it.
     """
     with conn, conn.cursor() as cur:
-        posts = store.scored_posts_in_window(
-            cur, SENTIMENT_MODEL, start - timedelta(days=BASELINE_DAYS), end
-        )
+        posts = store.scored_posts_in_window(cur, start - timedelta(days=BASELINE_DAYS), end)
         rows = []
         for brand in config.all_brands:
             by_day = _by_day(posts, brand_pattern(brand))

@@ -57,8 +57,8 @@ def test_dagbag_has_every_project_dag_and_no_import_errors(tmp_path: Path) -> No
     assert report["errors"] == {}
     assert report["dags"] == {
         "echolot_lumora_ingest": [["ingest_sample_reddit", []], ["ingest_sample_x", []]],
-        "echolot_lumora_process": [["find_changed", []], ["plan_scoring", ["score"]],
-                                   ["score", ["find_changed"]]],
+        "echolot_lumora_process": [["analyse", ["find_changed"]], ["find_changed", []],
+                                   ["plan_analysis", ["analyse"]]],
         "echolot_lumora_digest_sales": [["deliver", ["relay"]], ["relay", []]],
         "echolot_lumora_digest_product": [["deliver", ["relay"]], ["relay", []]],
         "echolot_lumora_maintenance": [["purge_and_forget", ["retry_outbox"]],

@@ -31,7 +31,7 @@ def test_run_twice_changes_no_counts(db, config) -> None:
     assert first.totals["digests"] == len(config.teams) == first.totals["outbox"]
     # The second run skips pages it has already stored and scores nothing again.
     assert sum(s.stored for s in second.sources) == 0
-    assert second.scoring.scored == 0
+    assert second.analysis.analysed == 0 and second.topics.posts == 0
     assert all(not d.queued for d in second.digests)
     assert count(db, "pipeline_runs", "status = 'succeeded'") == 2
 
@@ -44,7 +44,15 @@ def test_sample_covers_the_corpus_window_and_languages(db, config) -> None:
     assert datetime(2026, 10, 25, tzinfo=UTC) <= start <= datetime(2026, 11, 1, tzinfo=UTC)
     assert datetime(2026, 11, 15, tzinfo=UTC) <= end <= datetime(2026, 11, 20, tzinfo=UTC)
     assert start.hour == 0 and end.hour == 0
-    assert summary.scoring.skipped_language > 0  # German posts are not scored by VADER
+    # German posts get their language but no sentiment: no German model is configured.
+    assert summary.analysis.no_sentiment_model > 0
+    assert count(db, "post_nlp", "lang = 'de'") > 250
+    assert count(db, "post_scores s JOIN post_nlp n USING (post_id)", "n.lang = 'de'") == 0
+    # Topics: the target is at most 25 % outliers on the sample corpus.
+    assert summary.topics.topics >= 10 and summary.topics.outlier_share <= 0.25
+    assert count(db, "post_nlp") == count(db, "posts")  # every post, also the empty ones
+    assert count(db, "post_nlp", "skipped_reason = 'no text (deleted or removed)'") > 0
+    assert count(db, "post_embeddings") == count(db, "post_nlp", "skipped_reason IS NULL")
     assert count(db, "posts", "platform = 'reddit'") > 0
     assert count(db, "author_snapshots", "karma IS NOT NULL") > 0
     assert count(db, "author_snapshots", "followers >= 500000") > 0

@@ -107,7 +107,7 @@ def test_update_topics_stores_assignments_and_a_rerun_changes_nothing(db) -> Non
         store.write_batch(cur, "t", batch)
         cur.execute("SELECT id FROM posts ORDER BY platform_id::int")
         ids = [r[0] for r in cur.fetchall()]
-        store.upsert_post_nlp(cur, [(i, "en", 0.9, [], {}, [], "v1") for i in ids])
+        store.upsert_post_nlp(cur, [(i, "en", 0.9, [], {}, [], "v1", None) for i in ids])
         store.upsert_embeddings(cur, "test", list(zip(ids, vectors, strict=True)))
 
     first = update_topics(db, config, day, datetime(2026, 11, 10, tzinfo=UTC))

@@ -8,7 +8,10 @@ CREATE TABLE post_nlp (
     intents          jsonb       NOT NULL DEFAULT '{}'::jsonb,   -- intent -> confidence
     product_areas    text[]      NOT NULL DEFAULT '{}',
     topic_id         bigint      REFERENCES topics (id) ON DELETE SET NULL,
+    -- true once the topic stage has seen the post, also when it stayed an outlier
+    topic_checked    boolean     NOT NULL DEFAULT false,
     pipeline_version text        NOT NULL,
+    skipped_reason   text,       -- set when the post could not be analysed (e.g. no text)
     analysed_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX post_nlp_topic_idx ON post_nlp (topic_id);

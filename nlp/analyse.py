@@ -1,0 +1,212 @@
+"""The NLP stage: language, sentiment, entities, embeddings and intents for batches of posts.
+
+Posts are analysed in id ranges (Airflow maps over them); each range is written in one
+transaction, so a range is either fully analysed or not at all. A post already analysed by the
+same pipeline version is skipped; a new model version re-analyses. Memory stays bounded by the
+batch size and the embedder's cache size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import astuple, dataclass
+from functools import lru_cache
+
+import numpy as np
+import psycopg2.extensions
+
+from echolot import store
+from echolot.config import ProjectConfig
+from nlp.embeddings import Embedder, make_embedder
+from nlp.entities import EntityExtractor
+from nlp.intents import RULES_PATH, IntentClassifier
+from nlp.language import LanguageDetector
+from nlp.sentiment import SentimentModel, SentimentScore, load_sentiment
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass
+class AnalysisReport:
+    analysed: int = 0
+    sentiment_scored: int = 0
+    no_sentiment_model: int = 0  # posts in a language without a configured sentiment model
+    embedded_computed: int = 0
+
+    def __add__(self, other: AnalysisReport) -> AnalysisReport:
+        return AnalysisReport(*(a + b for a, b in zip(astuple(self), astuple(other),
+                                                      strict=True)))  # fmt: skip
+
+
+@dataclass
+class Analyser:
+    detector: LanguageDetector
+    sentiment: dict[str, SentimentModel]
+    entities: EntityExtractor
+    embedder: Embedder
+    intents: IntentClassifier
+    # Hash of the intent rules file and the config parts that shape entities and intents.
+    rules_version: str
+
+    def sentiment_model(self, lang: str) -> SentimentModel | None:
+        """The model configured for a language. Text too short to tell its language ("und")
+        goes to the English model when that model copes with unknown languages (VADER does)."""
+        model = self.sentiment.get(lang)
+        if model is None and lang == "und":
+            fallback = self.sentiment.get("en")
+            if fallback is not None and fallback.supports("und"):
+                return fallback
+        return model
+
+    @property
+    def version(self) -> str:
+        """Changes whenever a model or rule set changes, so posts are analysed again."""
+        parts = {
+            "languages": sorted(self.detector.languages),
+            "sentiment": {lang: m.version for lang, m in self.sentiment.items()},
+            "embeddings": self.embedder.model_version,
+            "rules": self.rules_version,
+        }
+        digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        return digest[:16]
+
+
+def analyser_for(config: ProjectConfig) -> Analyser:
+    """Load the models once per process and project settings (they are slow to load)."""
+    return _cached_analyser(config.model_dump_json())
+
+
+@lru_cache(maxsize=4)
+def _cached_analyser(config_json: str) -> Analyser:
+    config = ProjectConfig.model_validate_json(config_json)
+    settings = config.nlp
+    embedder = _cached_embedder(settings.embeddings.model_dump_json())
+    rules = {
+        "intent_rules": hashlib.sha256(RULES_PATH.read_bytes()).hexdigest(),
+        "intents": settings.model_dump(mode="json")["intents"],
+        "lexicon": config.model_dump(
+            mode="json", include={"brands", "competitors", "products", "product_areas"}
+        ),
+    }
+    entities = EntityExtractor.from_config(config)
+    return Analyser(
+        rules_version=hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16],
+        detector=LanguageDetector(settings.languages),
+        sentiment={lang: load_sentiment(choice) for lang, choice in settings.sentiment.items()},
+        entities=entities,
+        embedder=embedder,
+        # Shares the entity pipelines instead of building a second set.
+        intents=IntentClassifier.from_config(config, embedder, extractor=entities),
+    )
+
+
+@lru_cache(maxsize=2)
+def _cached_embedder(settings_json: str) -> Embedder:
+    from echolot.config import EmbeddingSettings
+
+    settings = EmbeddingSettings.model_validate_json(settings_json)
+    return make_embedder(
+        settings.backend, settings.model_path, settings.batch_size, settings.max_length
+    )
+
+
+def plan_batches(
+    conn: psycopg2.extensions.connection, analyser: Analyser, batch_size: int = DEFAULT_BATCH_SIZE
+) -> list[tuple[int, int]]:
+    with conn, conn.cursor() as cur:
+        return [tuple(r) for r in store.unanalysed_id_ranges(cur, analyser.version, batch_size)]
+
+
+@dataclass
+class PostAnalysis:
+    """What the NLP stage found for one post (None sentiment: no model for its language)."""
+
+    lang: str
+    lang_confidence: float
+    sentiment: tuple[SentimentModel, SentimentScore] | None
+    entities: list[dict]
+    product_areas: list[str]
+    intents: dict[str, float]
+    embedding: np.ndarray | None
+    skipped: str | None = None  # why a post could not be analysed
+
+
+def analyse_texts(
+    analyser: Analyser, texts: list[str], hints: list[str | None]
+) -> tuple[list[PostAnalysis], AnalysisReport]:
+    """The stage's work on a batch of texts, without the database (used by the benchmark)."""
+    report = AnalysisReport(analysed=len(texts))
+    # Deleted or removed bodies carry no words; they are recorded as unscorable, not dropped.
+    usable = [i for i, t in enumerate(texts) if t.strip()]
+    results: list[PostAnalysis | None] = [None] * len(texts)
+    for i in set(range(len(texts))) - set(usable):
+        results[i] = PostAnalysis(
+            "und", 0.0, None, [], [], {}, None, "no text (deleted or removed)"
+        )
+    if usable:
+        batch = [texts[i] for i in usable]
+        languages = analyser.detector.detect(batch, [hints[i] for i in usable])
+        langs = [lang for lang, _ in languages]
+        sentiment = _sentiment(analyser, batch, langs, report)
+        entities = analyser.entities.extract(batch, langs)
+        before = analyser.embedder.computed
+        vectors = analyser.embedder.embed(batch)
+        report.embedded_computed = analyser.embedder.computed - before
+        intents = analyser.intents.classify(batch, langs, vectors)
+        for j, i in enumerate(usable):
+            results[i] = PostAnalysis(
+                langs[j], round(languages[j][1], 4), sentiment[j], entities[j],
+                analyser.entities.product_areas(batch[j], entities[j], langs[j]), intents[j],
+                vectors[j],
+            )  # fmt: skip
+    return [r for r in results if r is not None], report
+
+
+def _sentiment(
+    analyser: Analyser, texts: list[str], langs: list[str], report: AnalysisReport
+) -> list[tuple[SentimentModel, SentimentScore] | None]:
+    """Each language goes to its own model, in one batch per language."""
+    out: list[tuple[SentimentModel, SentimentScore] | None] = [None] * len(texts)
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for index, lang in enumerate(langs):
+        by_language[lang].append(index)
+    for lang, indexes in by_language.items():
+        model = analyser.sentiment_model(lang)
+        if model is None:
+            report.no_sentiment_model += len(indexes)
+            continue
+        scores = model.score_batch([texts[i] for i in indexes])
+        for index, score in zip(indexes, scores, strict=True):
+            out[index] = (model, score)
+        report.sentiment_scored += len(indexes)
+    return out
+
+
+def analyse_range(
+    conn: psycopg2.extensions.connection, analyser: Analyser, id_range: tuple[int, int]
+) -> AnalysisReport:
+    """Analyse the range's unanalysed posts and store everything in one transaction."""
+    version = analyser.version
+    with conn, conn.cursor() as cur:
+        posts = store.posts_to_analyse(cur, version, id_range, limit=2**31 - 1)
+    if not posts:
+        return AnalysisReport()
+    results, report = analyse_texts(analyser, [p[1] for p in posts], [p[2] for p in posts])
+    ids = [p[0] for p in posts]
+    score_rows, nlp_rows, vectors = [], [], []
+    for post_id, r in zip(ids, results, strict=True):
+        if r.sentiment is not None:
+            model, score = r.sentiment
+            score_rows.append((post_id, model.name, model.version, r.lang, score.label,
+                               score.polarity, score.confidence, {}))  # fmt: skip
+        nlp_rows.append((post_id, r.lang, r.lang_confidence, r.entities, r.intents,
+                         r.product_areas, version, r.skipped))  # fmt: skip
+        if r.embedding is not None:
+            vectors.append((post_id, r.embedding))
+    with conn, conn.cursor() as cur:
+        store.upsert_scores(cur, score_rows)
+        store.upsert_post_nlp(cur, nlp_rows)
+        store.upsert_embeddings(cur, analyser.embedder.model_version, vectors)
+    return report
