@@ -18,13 +18,23 @@ import json
 import os
 import platform
 import resource
+import sys
 import time
 from pathlib import Path
 
-from echolot.config import load_config
-from nlp.analyse import _cached_analyser, analyse_texts, analyser_for
-from nlp.embeddings import default_model_path, normalise
-from nlp.sentiment import VaderSentiment
+# This script shares its name with the `nlp` package; keep its own folder off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from echolot.config import load_config  # noqa: E402
+from nlp.analyse import (  # noqa: E402
+    _analysis_cache,
+    _cached_analyser,
+    _cached_embedder,
+    analyse_texts,
+    analyser_for,
+)
+from nlp.embeddings import default_model_path, normalise  # noqa: E402
+from nlp.sentiment import VaderSentiment  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "ingest" / "sample" / "data"
@@ -58,12 +68,12 @@ def _reddit_texts(body: object, out: list[tuple[str, str | None]]) -> None:
 def run_stage(posts: list[tuple[str, str | None]], batch_size: int) -> float:
     """Fresh analyser (cold cache), then the stage over all posts; returns seconds."""
     _cached_analyser.cache_clear()
-    from nlp.analyse import _cached_embedder
-
     _cached_embedder.cache_clear()
+    _analysis_cache.clear()
     analyser = analyser_for(CONFIG)
     analyse_texts(analyser, ["warm up the models"], ["en"])
     analyser.embedder._cache.clear()
+    _analysis_cache.clear()
     started = time.perf_counter()
     for start in range(0, len(posts), batch_size):
         chunk = posts[start : start + batch_size]

@@ -19,7 +19,7 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import ProjectConfig
-from nlp.embeddings import Embedder, make_embedder
+from nlp.embeddings import Embedder, make_embedder, normalise
 from nlp.entities import EntityExtractor
 from nlp.intents import RULES_PATH, IntentClassifier
 from nlp.language import LanguageDetector
@@ -133,10 +133,40 @@ class PostAnalysis:
     skipped: str | None = None  # why a post could not be analysed
 
 
+ANALYSIS_CACHE_SIZE = 50_000
+_analysis_cache: dict[tuple[str, str, str | None], PostAnalysis] = {}
+
+
 def analyse_texts(
     analyser: Analyser, texts: list[str], hints: list[str | None]
 ) -> tuple[list[PostAnalysis], AnalysisReport]:
-    """The stage's work on a batch of texts, without the database (used by the benchmark)."""
+    """The stage's work on a batch of texts, without the database (used by the benchmark).
+
+    Reposts and copies repeat a text word for word: each distinct (text, language hint) is
+    analysed once per process, within and across batches (bounded cache).
+    """
+    keys = [(analyser.version, normalise(t), h) for t, h in zip(texts, hints, strict=True)]
+    todo = list(dict.fromkeys(k for k in keys if k not in _analysis_cache))
+    first_text = {}
+    for key, text in zip(keys, texts, strict=True):
+        first_text.setdefault(key, text)
+    results, report = _analyse_distinct(
+        analyser, [first_text[k] for k in todo], [k[2] for k in todo]
+    )
+    if len(_analysis_cache) + len(todo) > ANALYSIS_CACHE_SIZE:
+        _analysis_cache.clear()  # bounded memory; a cold cache only costs time
+    _analysis_cache.update(zip(todo, results, strict=True))
+    found = [_analysis_cache[k] for k in keys]
+    # Count posts, not distinct texts.
+    report.analysed = len(texts)
+    report.sentiment_scored = sum(r.sentiment is not None for r in found)
+    report.no_sentiment_model = sum(r.sentiment is None and r.skipped is None for r in found)
+    return found, report
+
+
+def _analyse_distinct(
+    analyser: Analyser, texts: list[str], hints: list[str | None]
+) -> tuple[list[PostAnalysis], AnalysisReport]:
     report = AnalysisReport(analysed=len(texts))
     # Deleted or removed bodies carry no words; they are recorded as unscorable, not dropped.
     usable = [i for i, t in enumerate(texts) if t.strip()]
