@@ -43,6 +43,15 @@ DEFAULT_ARGS = {
 }
 
 
+# Every Echolot DAG: no catch-up on deploy (backfills are explicit), one run at a time.
+COMMON = {
+    "start_date": START,
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+}
+
+
 def posts_asset(project: str) -> Asset:
     return Asset(name=f"echolot_{project}_posts", uri=f"x-echolot://{project}/posts")
 
@@ -55,10 +64,7 @@ def build_ingest(config: ProjectConfig, path: Path) -> None:
     @dag(
         dag_id=f"echolot_{config.project}_ingest",
         schedule=CronDataIntervalTimetable(config.schedule.ingest, timezone="UTC"),
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **COMMON,
         tags=["echolot", config.project],
     )
     def ingest() -> None:
@@ -87,10 +93,7 @@ def build_process(config: ProjectConfig, path: Path) -> None:
     @dag(
         dag_id=f"echolot_{config.project}_process",
         schedule=[posts_asset(config.project)],
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **COMMON,
         tags=["echolot", config.project],
     )
     def process() -> None:
@@ -124,10 +127,7 @@ def build_digest(config: ProjectConfig, path: Path, team_name: str) -> None:
     @dag(
         dag_id=f"echolot_{config.project}_digest_{team_name}",
         schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **COMMON,
         tags=["echolot", config.project, "digest"],
     )
     def digest() -> None:
@@ -155,10 +155,7 @@ def build_maintenance(config: ProjectConfig, path: Path) -> None:
     @dag(
         dag_id=f"echolot_{config.project}_maintenance",
         schedule=CronDataIntervalTimetable(config.schedule.maintenance, timezone="UTC"),
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        **COMMON,
         tags=["echolot", config.project, "maintenance"],
     )
     def maintenance() -> None:

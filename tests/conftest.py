@@ -113,6 +113,18 @@ def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     conn.close()
 
 
+def table_counts_at(url: str) -> dict[str, int]:
+    """Row counts of Echolot's tables in the database at `url` (for runs in other processes)."""
+    from echolot import store
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            return store.table_counts(cur)
+    finally:
+        conn.close()
+
+
 def count(conn: psycopg2.extensions.connection, table: str, where: str = "TRUE") -> int:
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {table} WHERE {where}")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import psycopg2
 import yaml
-from conftest import REPO
+from conftest import REPO, table_counts_at
 
-from echolot import migrations, store
+from echolot import migrations
 from echolot.config import FileSource
 from ingest.runner import ingest_file
 from ingest.sample.replicate import write_replicated
@@ -39,15 +39,6 @@ def committed_line(url: str) -> int:
     finally:
         conn.close()
     return row[0] if row else 0
-
-
-def counts(url: str) -> dict[str, int]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            return store.table_counts(cur)
-    finally:
-        conn.close()
 
 
 def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(new_database, tmp_path: Path) -> None:
@@ -80,4 +71,4 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(new_database, tmp_path
     source = FileSource(type="file", name="big", format="x_v2_pages", path=pages)
     ingest_file(conn, source)
     conn.close()
-    assert counts(killed_url) == counts(clean_url)
+    assert table_counts_at(killed_url) == table_counts_at(clean_url)

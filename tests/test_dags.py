@@ -15,9 +15,7 @@ import kombu
 import psycopg2
 import pytest
 import yaml
-from conftest import REPO
-
-from echolot import store
+from conftest import REPO, table_counts_at
 
 _PROBE = """
 import json
@@ -130,15 +128,6 @@ def chain(tmp_path: Path, database_url: str, amqp_url: str):
             channel.queue_delete(f"echolot.digests.{project}.{team}")
 
 
-def counts(url: str) -> dict[str, int]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            return store.table_counts(cur)
-    finally:
-        conn.close()
-
-
 def test_whole_chain_with_dag_test_then_a_rerun_duplicates_nothing(db, database_url, amqp_url,
                                                                      chain) -> None:  # fmt: skip
     project, run = chain
@@ -146,7 +135,7 @@ def test_whole_chain_with_dag_test_then_a_rerun_duplicates_nothing(db, database_
     for name in ("ingest", "process", "digest_sales", "maintenance"):
         assert first[name]["state"] == "success", (name, first[name])
     assert first["x_auth"] == ["Bearer conn-token"]  # the token came from the Airflow Connection
-    after_first = counts(database_url)
+    after_first = table_counts_at(database_url)
     assert after_first["posts"] > 100 and after_first["post_scores"] > 0
     assert after_first["findings"] > 0 and after_first["digests"] == 1
     with (
@@ -159,7 +148,7 @@ def test_whole_chain_with_dag_test_then_a_rerun_duplicates_nothing(db, database_
 
     second = run()
     assert all(second[name]["state"] == "success" for name in ("ingest", "process", "digest_sales"))
-    assert counts(database_url) == after_first
+    assert table_counts_at(database_url) == after_first
 
 
 def test_a_task_that_fails_once_is_retried_without_duplicates(db, database_url, chain) -> None:
@@ -167,7 +156,7 @@ def test_a_task_that_fails_once_is_retried_without_duplicates(db, database_url, 
     result = run("--fail-x-once")
     assert result["ingest"]["state"] == "success"
     assert result["ingest"]["tries"]["ingest_x_live"] == 2
-    reference = counts(database_url)
+    reference = table_counts_at(database_url)
     assert reference["posts"] > 100
     with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) - count(DISTINCT (platform, platform_id)) FROM posts")
