@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -388,7 +387,3 @@ def config_check(path: Annotated[Path, typer.Argument(help="YAML file to validat
         f"{path}: valid — project {project.project!r}, {len(project.sources)} sources, "
         f"{len(project.teams)} teams"
     )
-
-
-def main() -> None:  # pragma: no cover - console-script convenience
-    sys.exit(app())

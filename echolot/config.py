@@ -349,7 +349,6 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     for index, part in enumerate(loc):
         if (
             index > 0
-            and loc[index - 1] != "sources"
             and isinstance(loc[index - 1], int)
             and part in {"x", "reddit", "file"}
             and "sources" in loc

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from echolot import store
 from echolot.config import ProjectConfig
 from echolot.errors import EcholotError
+from echolot.models import Window
 from ingest.report import SourceReport
 from ingest.runner import ingest_source
 from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
@@ -19,8 +20,6 @@ from nlp.topic_stage import TopicReport, update_topics
 from routing import brand_daily
 from routing.digests import DigestReport, route
 from routing.relay import RelayReport, amqp_url, relay_outbox
-
-Window = tuple[datetime, datetime]
 
 
 @dataclass
@@ -100,9 +99,8 @@ def _run_stages(
             found = store.post_time_range(cur, [s.name for s in enabled])
         if found is None:
             return
-        summary.window = whole_days(*found)
-    start, end = whole_days(*summary.window)
-    summary.window = (start, end)
+        summary.window = found
+    start, end = summary.window = whole_days(*summary.window)
     summary.topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
     summary.findings = brand_daily.detect(conn, config, start, end)
     summary.digests = route(conn, config, start, end)

@@ -211,7 +211,7 @@ def upsert_authors(cur: Cursor, authors: Sequence[Author]) -> UpsertCounts:
             )
         merged[key] = author
     rows = [tuple(getattr(a, c) for c in _AUTHOR_COLUMNS) for a in merged.values()]
-    kept = [c for c in _AUTHOR_COLUMNS[2:]]
+    kept = _AUTHOR_COLUMNS[2:]
     return _copy_upsert(
         cur,
         "authors",
@@ -328,43 +328,7 @@ def save_checkpoint(cur: Cursor, source: str, query: str, cursor: dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------
-# Scoring
-
-
-_UNSCORED = """
-    FROM posts p
-    LEFT JOIN post_scores s ON s.post_id = p.id AND s.model = %(model)s
-    WHERE (s.post_id IS NULL OR s.model_version <> %(version)s) AND p.text <> ''
-"""
-
-
-def posts_without_score(
-    cur: Cursor,
-    model: str,
-    model_version: str,
-    limit: int,
-    id_range: tuple[int, int] | None = None,
-) -> list[tuple[int, str, str | None]]:
-    """Posts with text that this model version has not scored yet, oldest first."""
-    first, last = id_range or (0, 2**63 - 1)
-    cur.execute(
-        "SELECT p.id, p.text, p.lang_hint" + _UNSCORED + " AND p.id BETWEEN %(first)s AND %(last)s "
-        "ORDER BY p.id LIMIT %(limit)s",
-        {"model": model, "version": model_version, "first": first, "last": last, "limit": limit},
-    )
-    return cur.fetchall()
-
-
-def unscored_id_ranges(
-    cur: Cursor, model: str, model_version: str, batch_size: int
-) -> list[tuple[int, int]]:
-    """Consecutive id ranges holding up to `batch_size` unscored posts each (for fan-out)."""
-    cur.execute(
-        "SELECT min(id), max(id) FROM (SELECT p.id, (row_number() OVER (ORDER BY p.id) - 1) "
-        "/ %(size)s AS chunk" + _UNSCORED + ") numbered GROUP BY chunk ORDER BY chunk",
-        {"model": model, "version": model_version, "size": batch_size},
-    )
-    return [(first, last) for first, last in cur.fetchall()]
+# Sentiment scores
 
 
 _SCORE_COLUMNS = (

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 import psycopg2.extensions
 
 from echolot import migrations, store
-from echolot.config import ProjectConfig, load_config
+from echolot.config import load_config
 from echolot.database import connect, resolve_database_url
 from echolot.errors import EcholotError
-from echolot.pipeline import whole_days
 from ingest.runner import ingest_source
 from nlp.analyse import DEFAULT_BATCH_SIZE, analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics
@@ -93,11 +92,6 @@ def find_changed(config_path: str | Path) -> dict[str, Any]:
                 "topics": asdict(topics)}  # fmt: skip
 
     return _with_database(work)
-
-
-def find(config_path: str | Path, start: datetime, end: datetime) -> int:
-    config: ProjectConfig = load_config(config_path)
-    return _with_database(lambda conn: brand_daily.detect(conn, config, *whole_days(start, end)))
 
 
 def deliver(
