@@ -13,6 +13,8 @@ from typing import Any, Literal
 Platform = str
 PostKind = Literal["post", "reply", "repost", "quote", "submission", "comment"]
 InteractionKind = Literal["reply", "repost", "quote", "mention"]
+# A half-open time range [start, end) in UTC: a data interval, a backfill, a digest period.
+Window = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)

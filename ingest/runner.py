@@ -11,7 +11,7 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import FileSource, RedditSource, Source, XSource
 from echolot.errors import EcholotError
-from echolot.models import Batch
+from echolot.models import Batch, Window
 from ingest import file_source, tabular
 from ingest.reddit_connector import reddit_from_environment
 from ingest.reddit_source import ingest_reddit
@@ -19,8 +19,6 @@ from ingest.report import SourceReport
 from ingest.retry import RetryPolicy, SourceAccessError
 from ingest.x_connector import BEARER_TOKEN_ENV, make_client
 from ingest.x_source import ingest_x
-
-Window = tuple[datetime, datetime]
 
 
 def ingest_source(

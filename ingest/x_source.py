@@ -20,13 +20,13 @@ import tweepy
 
 from echolot import store
 from echolot.config import XSource
+from echolot.models import Window
 from ingest import x_payload
 from ingest.report import SourceReport
 from ingest.retry import RetryPolicy
 from ingest.x_connector import MIN_RESULTS, search_pages
 
 BUDGET_KEY = "__monthly_read_budget__"
-Window = tuple[datetime, datetime]
 
 
 def ingest_x(
