@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 import responses
+import yaml
 from conftest import REPO, count
 from responses import matchers
+from typer.testing import CliRunner
 
 from echolot import store
+from echolot.cli import app
 from echolot.config import XSource
 from ingest.retry import RetryableSourceError, RetryPolicy, SourceAccessError
 from ingest.x_connector import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, make_client
@@ -227,22 +230,21 @@ def test_empty_result_set(db) -> None:
     assert report.pages == 1 and report.fetched == 0
 
 
-@responses.activate
-def test_cli_ingest_of_an_x_source_prints_budget_used(db, tmp_path, monkeypatch) -> None:
-    import yaml
-    from typer.testing import CliRunner
-
-    from echolot.cli import app
-
+def ingest_x_only(tmp_path, **settings):
+    """`echolot ingest` on the example project with one live X source (settings added)."""
     config = yaml.safe_load((REPO / "config/example.yaml").read_text())
-    config["sources"] = [{"name": "x_live", "type": "x", "queries": [QUERY],
-                          "monthly_read_budget": 5000}]  # fmt: skip
+    config["sources"] = [{"name": "x_live", "type": "x", "queries": [QUERY], **settings}]
     path = tmp_path / "project.yaml"
     path.write_text(yaml.safe_dump(config))
+    return CliRunner().invoke(app, ["ingest", "--config", str(path)])
+
+
+@responses.activate
+def test_cli_ingest_of_an_x_source_prints_budget_used(db, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ECHOLOT_X_BEARER_TOKEN", "secret-token")
     expect(RECENT, last_page(PAGES[0]), query=QUERY)
 
-    result = CliRunner().invoke(app, ["ingest", "--config", str(path)])
+    result = ingest_x_only(tmp_path, monthly_read_budget=5000)
     assert result.exit_code == 0, result.output
     assert "x_live: read budget used 100/5000" in result.stdout
     assert "secret-token" not in result.output
@@ -252,20 +254,10 @@ def test_cli_ingest_of_an_x_source_prints_budget_used(db, tmp_path, monkeypatch)
 def test_cli_exits_75_when_the_rate_limit_outlasts_the_allowed_wait(
     db, tmp_path, monkeypatch
 ) -> None:
-    import yaml
-    from typer.testing import CliRunner
-
-    from echolot.cli import app
-
-    config = yaml.safe_load((REPO / "config/example.yaml").read_text())
-    config["sources"] = [{"name": "x_live", "type": "x", "queries": [QUERY],
-                          "max_rate_limit_wait_seconds": 0}]  # fmt: skip
-    path = tmp_path / "project.yaml"
-    path.write_text(yaml.safe_dump(config))
     monkeypatch.setenv("ECHOLOT_X_BEARER_TOKEN", "t")
     reset = int(datetime.now(UTC).timestamp()) + 600
     expect(RECENT, {"title": "Too Many Requests"}, status=429,
            headers={"x-rate-limit-reset": str(reset)})  # fmt: skip
-    result = CliRunner().invoke(app, ["ingest", "--config", str(path)])
+    result = ingest_x_only(tmp_path, max_rate_limit_wait_seconds=0)
     assert result.exit_code == 75
     assert "X API rate limit reached" in result.stderr
