@@ -6,6 +6,7 @@ names the file and the key path. Secrets never live here: credentials come from 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, time
 from enum import StrEnum
@@ -263,6 +264,9 @@ class TopicSettings(Strict):
     min_cluster_size: int = Field(default=8, ge=2)
     # Cosine similarity to a topic's centroid above which a post joins that topic.
     join_similarity: float = Field(default=0.55, gt=0, lt=1)
+    # Days of posts re-clustered on every topic run; the same posts give the same topics
+    # within this horizon however many runs they arrived in. Cost grows with its post count².
+    lookback_days: int = Field(default=30, ge=1)
 
 
 class NlpSettings(Strict):
@@ -274,10 +278,117 @@ class NlpSettings(Strict):
     topics: TopicSettings = TopicSettings()
 
 
+class EdgeWeights(Strict):
+    """How much one interaction of each kind counts in the graph and in amplification."""
+
+    repost: float = Field(default=1.0, gt=0)
+    quote: float = Field(default=1.0, gt=0)
+    reply: float = Field(default=0.5, gt=0)
+    mention: float = Field(default=0.25, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EdgeWeights:
+        # Passing a post on says more than answering it, and answering more than naming someone.
+        if not min(self.repost, self.quote) > self.reply > self.mention:
+            raise ValueError("weights must keep repost and quote > reply > mention")
+        return self
+
+
+class ComponentWeights(Strict):
+    """How the four influence components add up to the combined score."""
+
+    potential_reach: float = Field(default=0.25, ge=0)
+    amplification: float = Field(default=0.35, ge=0)
+    centrality: float = Field(default=0.25, ge=0)
+    consistency: float = Field(default=0.15, ge=0)
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> ComponentWeights:
+        if self.potential_reach + self.amplification + self.centrality + self.consistency <= 0:
+            raise ValueError("at least one component weight must be above 0")
+        return self
+
+
+class LeaderRule(Strict):
+    """Who counts as an opinion leader of a topic: the top N, or the top percent."""
+
+    top_n: int | None = Field(default=None, gt=0)
+    top_percentile: float | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> LeaderRule:
+        if self.top_n is not None and self.top_percentile is not None:
+            raise ValueError("set either top_n or top_percentile, not both")
+        return self
+
+    def cutoff(self, eligible: int) -> int:
+        """How many of `eligible` ranked authors are leaders."""
+        if self.top_percentile is not None:
+            return max(1, math.ceil(eligible * self.top_percentile / 100)) if eligible else 0
+        return min(eligible, self.top_n if self.top_n is not None else 3)
+
+
+class InfluenceSettings(Strict):
+    edge_weights: EdgeWeights = EdgeWeights()
+    weights: ComponentWeights = ComponentWeights()
+    leaders: LeaderRule = LeaderRule()
+    # A like (or a Reddit upvote) counts this much against one repost in amplification.
+    like_weight: float = Field(default=0.1, ge=0)
+    # PageRank damping: the chance of following an edge rather than jumping.
+    damping: float = Field(default=0.85, gt=0, lt=1)
+    # Consistency: share of these last days (ending with the window) active on the topic.
+    consistency_days: int = Field(default=14, gt=0, le=366)
+    # Audiences of amplifiers overlap with the author's and each other's; count this much less.
+    audience_overlap: float = Field(default=0.3, ge=0, lt=1)
+    # Campaign sentiment is compared with this many days before the campaign starts.
+    baseline_days: int = Field(default=7, gt=0, le=366)
+
+
+class VolumeSpikeSettings(Strict):
+    # How unusual an hour must be: low reports only the strongest spikes, high the mildest.
+    sensitivity: Literal["low", "medium", "high"] = "medium"
+    # Spike hours within this many hours of a spike's first hour belong to the same finding.
+    cooldown_hours: int = Field(default=6, gt=0, le=168)
+    # An hour with fewer posts is never a spike, however quiet its baseline.
+    min_posts: int = Field(default=10, gt=0)
+
+
+class SentimentShiftSettings(Strict):
+    # Significance level of Welch's t-test between a day and its baseline days.
+    alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    # Smallest change in mean polarity worth reporting, however significant.
+    min_delta: float = Field(default=0.1, gt=0, le=2)
+    min_posts: int = Field(default=10, ge=3)
+
+
+class EmergingTopicSettings(Strict):
+    # A topic emerges on a day with at least this many posts ...
+    min_posts: int = Field(default=8, gt=0)
+    # ... when it is new (first post within `new_days`) or grew by this factor over its
+    # mean of the days before.
+    new_days: int = Field(default=2, gt=0)
+    growth: float = Field(default=3.0, gt=1)
+    cooldown_days: int = Field(default=3, ge=0)
+
+
+class FindingSettings(Strict):
+    """Tuning of the finding detectors; the defaults suit a brand with a few hundred posts a day."""
+
+    # Days before a window that count towards a baseline.
+    baseline_days: int = Field(default=14, gt=0, le=90)
+    # Intent confidence from which a post counts as a lead, churn risk, request, etc.
+    min_intent_confidence: float = Field(default=0.5, gt=0, le=1)
+    volume_spike: VolumeSpikeSettings = VolumeSpikeSettings()
+    sentiment_shift: SentimentShiftSettings = SentimentShiftSettings()
+    emerging_topic: EmergingTopicSettings = EmergingTopicSettings()
+
+
 class ProjectConfig(Strict):
     project: Name
     schedule: Schedule = Schedule()
     nlp: NlpSettings = NlpSettings()
+    influence: InfluenceSettings = InfluenceSettings()
+    findings: FindingSettings = FindingSettings()
     brands: list[Brand] = Field(min_length=1)
     competitors: list[Brand] = []
     product_areas: list[ProductArea] = []
@@ -296,7 +407,26 @@ class ProjectConfig(Strict):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        self._team_filters_resolve()
         return self
+
+    def _team_filters_resolve(self) -> None:
+        """A filter naming an unknown brand or product would silently match nothing."""
+        brands = {brand.name for brand in self.all_brands}
+        products = {product.name for product in self.products}
+        for name, team in self.teams.items():
+            for brand in team.filters.brands:
+                if brand not in brands:
+                    raise ValueError(
+                        f"teams.{name}.filters.brands: unknown brand {brand!r} "
+                        f"(known: {', '.join(sorted(brands))})"
+                    )
+            for product in team.filters.products:
+                if product not in products:
+                    raise ValueError(
+                        f"teams.{name}.filters.products: unknown product {product!r} "
+                        f"(known: {', '.join(sorted(products)) or 'none configured'})"
+                    )
 
     @property
     def all_brands(self) -> list[Brand]:

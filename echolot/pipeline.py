@@ -17,7 +17,7 @@ from ingest.report import SourceReport
 from ingest.runner import ingest_source
 from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import TopicReport, update_topics
-from routing import brand_daily
+from routing import detectors
 from routing.digests import DigestReport, route
 from routing.relay import RelayReport, amqp_url, relay_outbox
 
@@ -102,7 +102,7 @@ def _run_stages(
         summary.window = found
     start, end = summary.window = whole_days(*summary.window)
     summary.topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
-    summary.findings = brand_daily.detect(conn, config, start, end)
+    summary.findings = sum(detectors.detect(conn, config, start, end).values())
     summary.digests = route(conn, config, start, end)
     url = amqp_url()
     if url is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg2.extensions
 import psycopg2.extras
+from psycopg2 import sql
 
 from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
 
@@ -394,12 +395,12 @@ def post_time_range(cur: Cursor, sources: Sequence[str]) -> tuple[datetime, date
 
 _FINDING_COLUMNS = (
     "project", "kind", "scope_kind", "scope_value", "window_start", "window_end", "severity",
-    "headline", "metrics", "evidence_post_ids",
+    "headline", "metrics", "evidence_post_ids", "details",
 )  # fmt: skip
 
 
 def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
-    changing = ("severity", "headline", "metrics", "evidence_post_ids")
+    changing = ("severity", "headline", "metrics", "evidence_post_ids", "details")
     return _copy_upsert(
         cur,
         "findings",
@@ -418,7 +419,7 @@ def findings_in_window(
     cur.execute(
         """
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
-               metrics, evidence_post_ids
+               metrics, evidence_post_ids, details, updated_at
         FROM findings
         WHERE project = %s AND kind = ANY(%s) AND window_end > %s AND window_end <= %s
         ORDER BY window_start, kind, scope_value
@@ -447,21 +448,25 @@ def upsert_digest_with_outbox(
     body_text: str,
     content_hash: str,
     payload: dict[str, Any],
+    kind: str = "digest",
+    body_markdown: str = "",
+    body_html: str = "",
 ) -> tuple[int, bool]:
     """Write the digest and its outbox message together; returns (digest id, newly queued)."""
     cur.execute(
         """
-        INSERT INTO digests (project, team, window_start, window_end, detail_level,
-                             finding_ids, body_text, content_hash)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (project, team, window_start, window_end) DO UPDATE
+        INSERT INTO digests (project, team, kind, window_start, window_end, detail_level,
+                             finding_ids, body_text, body_markdown, body_html, content_hash)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (project, team, kind, window_start, window_end) DO UPDATE
             SET detail_level = EXCLUDED.detail_level, finding_ids = EXCLUDED.finding_ids,
-                body_text = EXCLUDED.body_text, content_hash = EXCLUDED.content_hash,
+                body_text = EXCLUDED.body_text, body_markdown = EXCLUDED.body_markdown,
+                body_html = EXCLUDED.body_html, content_hash = EXCLUDED.content_hash,
                 updated_at = now()
         RETURNING id
         """,
-        (project, team, window_start, window_end, detail_level, list(finding_ids), body_text,
-         content_hash),
+        (project, team, kind, window_start, window_end, detail_level, list(finding_ids),
+         body_text, body_markdown, body_html, content_hash),
     )  # fmt: skip
     digest_id = cur.fetchone()[0]
     cur.execute(
@@ -474,6 +479,177 @@ def upsert_digest_with_outbox(
         (digest_id, team, content_hash, json.dumps({**payload, "digest_id": digest_id})),
     )
     return digest_id, cur.fetchone() is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding detectors and routing
+
+
+def finding_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every post created in [start, end) with what the detectors judge it by.
+
+    `reach` is the author's audience (followers, or karma on Reddit) as last observed on or
+    before the day of the post, else as first observed.
+    """
+    cur.execute(
+        """
+        SELECT p.id, p.platform, p.created_at, p.text, p.url, p.kind, p.author_id,
+               a.username, n.lang, COALESCE(n.intents, '{}'::jsonb) AS intents,
+               COALESCE(n.product_areas, '{}') AS product_areas, n.topic_id,
+               s.sentiment_polarity AS polarity,
+               COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
+                 + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
+                 + COALESCE(p.score, 0) AS engagement,
+               COALESCE(r.reach, 0) AS reach
+        FROM posts p
+        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        LEFT JOIN post_nlp n ON n.post_id = p.id
+        LEFT JOIN LATERAL (
+            SELECT sentiment_polarity FROM post_scores
+            WHERE post_id = p.id AND sentiment_label IS NOT NULL
+            ORDER BY scored_at DESC LIMIT 1
+        ) s ON true
+        LEFT JOIN LATERAL (
+            SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0)) AS reach
+            FROM author_snapshots
+            WHERE platform = p.platform AND author_id = p.author_id
+            ORDER BY observed_at <= p.created_at + interval '1 day' DESC,
+                     CASE WHEN observed_at <= p.created_at + interval '1 day'
+                          THEN -extract(epoch FROM observed_at)
+                          ELSE extract(epoch FROM observed_at) END
+            LIMIT 1
+        ) r ON true
+        WHERE p.created_at >= %s AND p.created_at < %s
+        ORDER BY p.created_at, p.id
+        """,
+        (start, end),
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def delete_stale_findings(
+    cur: Cursor, project: str, kind: str, start: datetime, end: datetime, kept: Sequence[tuple]
+) -> int:
+    """Remove findings of `kind` starting in [start, end) that a fresh detection no longer
+    produced (the data changed); `kept` holds the (scope_kind, scope_value, window_start,
+    window_end) of the findings just written."""
+    cur.execute(
+        """
+        DELETE FROM findings f
+        WHERE f.project = %s AND f.kind = %s AND f.window_start >= %s AND f.window_start < %s
+          AND (f.scope_kind, f.scope_value, f.window_start, f.window_end) NOT IN (
+              SELECT k.scope_kind, k.scope_value, k.window_start, k.window_end
+              FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+                   AS k(scope_kind, scope_value, window_start, window_end))
+        """,
+        (project, kind, start, end, *([list(col) for col in zip(*kept, strict=True)]
+                                      if kept else [[], [], [], []])),
+    )  # fmt: skip
+    return cur.rowcount
+
+
+def findings_of_kind_since(
+    cur: Cursor, project: str, kind: str, since: datetime
+) -> list[dict[str, Any]]:
+    """Stored findings of one kind whose window ends after `since` (for cooldowns)."""
+    cur.execute(
+        "SELECT id, scope_kind, scope_value, window_start, window_end, severity, metrics "
+        "FROM findings WHERE project = %s AND kind = %s AND window_end > %s "
+        "ORDER BY window_start",
+        (project, kind, since),
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def topic_summaries(cur: Cursor, topic_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """id -> label, keywords, product area and the time of the topic's first post."""
+    cur.execute(
+        """
+        SELECT t.id, t.label, t.keywords, t.product_area, min(p.created_at) AS first_post_at
+        FROM topics t
+        LEFT JOIN post_nlp n ON n.topic_id = t.id
+        LEFT JOIN posts p ON p.id = n.post_id
+        WHERE t.id = ANY(%s)
+        GROUP BY t.id
+        """,
+        (list(topic_ids),),
+    )
+    names = [d.name for d in cur.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+
+def embeddings_of(cur: Cursor, post_ids: Sequence[int]) -> dict[int, list[float]]:
+    cur.execute(
+        "SELECT post_id, embedding FROM post_embeddings WHERE post_id = ANY(%s)",
+        (list(post_ids),),
+    )
+    return dict(cur.fetchall())
+
+
+def evidence_posts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """id -> what a digest quotes of a post: text, url, platform, author, time, reach."""
+    if not post_ids:
+        return {}
+    return {p["id"]: p for p in _posts_by_id(cur, post_ids)}
+
+
+def _posts_by_id(cur: Cursor, post_ids: Sequence[int]) -> list[dict[str, Any]]:
+    cur.execute(
+        """
+        SELECT p.id, p.platform, p.text, p.url, p.created_at, a.username AS author,
+               COALESCE((SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0))
+                         FROM author_snapshots
+                         WHERE platform = p.platform AND author_id = p.author_id
+                         ORDER BY observed_at DESC LIMIT 1), 0) AS reach
+        FROM posts p
+        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        WHERE p.id = ANY(%s)
+        """,
+        (list(post_ids),),
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def deliveries(
+    cur: Cursor, project: str, team: str, finding_ids: Sequence[int]
+) -> dict[int, tuple]:
+    """finding id -> (severity it was delivered at, digest id) for findings the team has had."""
+    cur.execute(
+        "SELECT finding_id, severity, digest_id FROM finding_deliveries "
+        "WHERE project = %s AND team = %s AND finding_id = ANY(%s)",
+        (project, team, list(finding_ids)),
+    )
+    return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
+
+
+def record_deliveries(
+    cur: Cursor, project: str, team: str, digest_id: int, delivered: Sequence[tuple[int, str]]
+) -> None:
+    """Remember which findings (id, severity) went out in a digest, in the digest's transaction."""
+    if not delivered:
+        return
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO finding_deliveries (project, team, finding_id, digest_id, severity) "
+        "VALUES %s ON CONFLICT (project, team, finding_id) DO UPDATE "
+        "SET digest_id = EXCLUDED.digest_id, severity = EXCLUDED.severity, delivered_at = now()",
+        [(project, team, finding_id, digest_id, severity) for finding_id, severity in delivered],
+    )
+
+
+def digest_exists(
+    cur: Cursor, project: str, team: str, kind: str, window_start: datetime, window_end: datetime
+) -> int | None:
+    cur.execute(
+        "SELECT id FROM digests WHERE project = %s AND team = %s AND kind = %s "
+        "AND window_start = %s AND window_end = %s",
+        (project, team, kind, window_start, window_end),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -663,8 +839,8 @@ def outbox_after(cur: Cursor, team: str | None, after_id: int) -> list[tuple[int
 
 def digest(cur: Cursor, digest_id: int) -> dict[str, Any] | None:
     cur.execute(
-        "SELECT id, project, team, window_start, window_end, detail_level, body_text, "
-        "finding_ids, created_at, updated_at FROM digests WHERE id = %s",
+        "SELECT id, project, team, kind, window_start, window_end, detail_level, body_text, "
+        "body_markdown, body_html, finding_ids, created_at, updated_at FROM digests WHERE id = %s",
         (digest_id,),
     )
     row = cur.fetchone()
@@ -782,18 +958,32 @@ def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) ->
     return cur.fetchall()
 
 
-def embedded_posts_in_window(
-    cur: Cursor, start: datetime, end: datetime
-) -> list[tuple[int, str, list[float], int | None]]:
-    """(post id, text, embedding, topic id) of analysed posts created in [start, end) that the
-    topic stage has not seen yet."""
+def unchecked_topic_posts(cur: Cursor, start: datetime, end: datetime) -> int:
+    """How many analysed posts created in [start, end) the topic stage has not seen yet."""
     cur.execute(
         """
-        SELECT p.id, p.text, e.embedding, n.topic_id FROM posts p
+        SELECT count(*) FROM posts p
         JOIN post_embeddings e ON e.post_id = p.id
         JOIN post_nlp n ON n.post_id = p.id
         WHERE p.created_at >= %s AND p.created_at < %s AND NOT n.topic_checked
-        ORDER BY p.id
+        """,
+        (start, end),
+    )
+    return cur.fetchone()[0]
+
+
+def topic_horizon(
+    cur: Cursor, start: datetime, end: datetime
+) -> list[tuple[int, str, list[float], int | None, bool]]:
+    """(post id, text, embedding, topic id, topic checked) of every analysed post created in
+    [start, end), in a canonical order so the same posts always cluster the same way."""
+    cur.execute(
+        """
+        SELECT p.id, p.text, e.embedding, n.topic_id, n.topic_checked FROM posts p
+        JOIN post_embeddings e ON e.post_id = p.id
+        JOIN post_nlp n ON n.post_id = p.id
+        WHERE p.created_at >= %s AND p.created_at < %s
+        ORDER BY p.created_at, p.platform, p.platform_id
         """,
         (start, end),
     )

@@ -22,7 +22,7 @@ from echolot.errors import EcholotError
 from ingest.runner import ingest_source
 from nlp.analyse import DEFAULT_BATCH_SIZE, analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics
-from routing import brand_daily
+from routing import detectors
 from routing.digests import route
 from routing.relay import amqp_url, relay_outbox
 
@@ -85,7 +85,7 @@ def find_changed(config_path: str | Path) -> dict[str, Any]:
             return {"days": [], "findings": 0}
         start, end = days[0], days[-1] + timedelta(days=1)
         topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
-        written = brand_daily.detect(conn, config, start, end)
+        written = sum(detectors.detect(conn, config, start, end).values())
         with conn, conn.cursor() as cur:
             store.save_watermark(cur, config.project, FINDINGS_STAGE, newest)
         return {"days": [d.date().isoformat() for d in days], "findings": written,

@@ -27,7 +27,7 @@ def finding_with_evidence(db) -> None:
         ids = cur.fetchone()[0]
         day = datetime(2026, 11, 5, tzinfo=UTC)
         store.upsert_findings(cur, [("p", "brand_daily", "brand", "Lumora", day, day, "low", "h",
-                                     {}, ids)])  # fmt: skip
+                                     {}, ids, {})])  # fmt: skip
 
 
 def test_forget_post_removes_it_its_reposts_and_edges_and_keeps_it_out(db) -> None:

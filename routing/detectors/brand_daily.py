@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-import psycopg2.extensions
-
-from echolot import store
-from echolot.config import Brand, FindingKind, ProjectConfig, Severity
+from echolot.config import Brand, FindingKind, Severity
+from routing.detectors.base import DetectionContext, Finding, day_of
 
 EVIDENCE_POSTS = 5
 # A day's mean sentiment needs this many scored posts to count against the baseline.
 MIN_SCORED = 5
-# Days before a window that count towards what a typical day looks like.
-BASELINE_DAYS = 14
 
 
 @dataclass
@@ -29,47 +25,36 @@ class _DayStats:
     evidence: dict[str, tuple[int, int]] = field(default_factory=dict)  # text -> (engagement, id)
 
 
-def brand_pattern(brand: Brand) -> re.Pattern[str]:
-    """Whole-word, case-insensitive match of the brand name or any alias (also as #tag/@handle)."""
-    terms = sorted({t.lstrip("#@").lower() for t in brand.terms}, key=len, reverse=True)
-    alternatives = "|".join(re.escape(t) for t in terms)
-    return re.compile(rf"(?<![\w]){'[#@]?'}(?:{alternatives})(?![\w])", re.IGNORECASE)
+def detect(ctx: DetectionContext) -> list[Finding]:
+    """One finding per brand and UTC day of the window.
 
-
-def detect(
-    conn: psycopg2.extensions.connection, config: ProjectConfig, start: datetime, end: datetime
-) -> int:
-    """Write brand_daily findings for whole UTC days in [start, end); returns how many.
-
-    A typical day is judged over the window plus the BASELINE_DAYS before it, so a short
+    A typical day is judged over the window plus the baseline days before it, so a short
     window (one day on a schedule) is still compared with the days around it.
     """
-    with conn, conn.cursor() as cur:
-        posts = store.scored_posts_in_window(cur, start - timedelta(days=BASELINE_DAYS), end)
-        rows = []
-        for brand in config.all_brands:
-            by_day = _by_day(posts, brand_pattern(brand))
-            baseline = _Baseline.of(by_day.values())
-            for day, stats in sorted(by_day.items()):
-                if day >= start:
-                    rows.append(_finding_row(config.project, brand, day, stats, baseline))
-        store.upsert_findings(cur, rows)
-    return len(rows)
+    findings = []
+    for brand in ctx.config.all_brands:
+        posts = ctx.brand_posts(brand.name)
+        by_day = _by_day(posts)
+        baseline = _Baseline.of(by_day.values())
+        for day, stats in sorted(by_day.items()):
+            if ctx.start <= day < ctx.end:
+                day_posts = [p for p in posts if day_of(p["created_at"]) == day]
+                findings.append(_finding(brand, day, stats, baseline, ctx.scope_tags(day_posts)))
+    return findings
 
 
-def _by_day(
-    posts: list[tuple[int, datetime, str, float | None, int, str]], pattern: re.Pattern[str]
-) -> dict[datetime, _DayStats]:
+def _by_day(posts: list[dict[str, Any]]) -> dict[datetime, _DayStats]:
     days: dict[datetime, _DayStats] = defaultdict(_DayStats)
-    for post_id, created_at, text, polarity, engagement, kind in posts:
-        if not pattern.search(text):
-            continue
-        stats = days[created_at.replace(hour=0, minute=0, second=0, microsecond=0)]
+    for post in posts:
+        post_id, text, polarity, engagement = (
+            post["id"], post["text"], post["polarity"], post["engagement"]
+        )  # fmt: skip
+        stats = days[day_of(post["created_at"])]
         stats.post_ids.append((engagement, post_id))
         if polarity is not None:
             stats.polarities.append(polarity)
         key = " ".join(text.lower().split())
-        if kind != "repost" and (engagement, -post_id) > _rank(stats.evidence.get(key)):
+        if post["kind"] != "repost" and (engagement, -post_id) > _rank(stats.evidence.get(key)):
             stats.evidence[key] = (engagement, post_id)
     return days
 
@@ -94,9 +79,9 @@ class _Baseline:
         return cls(volume, statistics.median(means) if means else None)
 
 
-def _finding_row(
-    project: str, brand: Brand, day: datetime, stats: _DayStats, baseline: _Baseline
-) -> tuple:
+def _finding(
+    brand: Brand, day: datetime, stats: _DayStats, baseline: _Baseline, tags: dict[str, Any]
+) -> Finding:
     volume = len(stats.post_ids)
     scored = len(stats.polarities)
     mean = round(statistics.fmean(stats.polarities), 4) if scored else None
@@ -131,10 +116,11 @@ def _finding_row(
         ),
         "sentiment_delta": delta,
         "negative_share": negative_share,
+        **tags,
     }
-    return (
-        project, FindingKind.BRAND_DAILY.value, "brand", brand.name, day, day + timedelta(days=1),
-        severity.value, headline, metrics, evidence[:EVIDENCE_POSTS],
+    return Finding(
+        FindingKind.BRAND_DAILY, "brand", brand.name, day, day + timedelta(days=1), severity,
+        headline, metrics, evidence[:EVIDENCE_POSTS],
     )  # fmt: skip
 
 

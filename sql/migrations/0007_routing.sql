@@ -20,3 +20,6 @@ CREATE TABLE finding_deliveries (
     PRIMARY KEY (project, team, finding_id)
 );
 CREATE INDEX finding_deliveries_digest_idx ON finding_deliveries (digest_id);
+
+-- What a `full` digest shows beyond the key figures (e.g. every lead as a table row).
+ALTER TABLE findings ADD COLUMN details jsonb NOT NULL DEFAULT '{}'::jsonb;

@@ -1,0 +1,61 @@
+"""Finding detectors: small registered functions, each turning a window's posts into findings.
+
+`detect` loads the window's posts (plus the baseline days before it) once, runs every
+registered detector on them and upserts what they found in one transaction, so a rerun of the
+same window rewrites the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import psycopg2.extensions
+
+from echolot import store
+from echolot.config import FindingKind, ProjectConfig
+from routing.detectors import (
+    brand_daily,
+    emerging_topic,
+    intent_findings,
+    sentiment_shift,
+    volume_spike,
+)
+from routing.detectors.base import DetectionContext, Finding
+
+Detector = Callable[[DetectionContext], list[Finding]]
+
+DETECTORS: dict[FindingKind, Detector] = {
+    FindingKind.BRAND_DAILY: brand_daily.detect,
+    FindingKind.VOLUME_SPIKE: volume_spike.detect,
+    FindingKind.SENTIMENT_SHIFT: sentiment_shift.detect,
+    FindingKind.EMERGING_TOPIC: emerging_topic.detect,
+    FindingKind.PURCHASE_INTENT: intent_findings.purchase_intent,
+    FindingKind.CHURN_RISK: intent_findings.churn_risk,
+    FindingKind.COMPETITOR_COMPARISON: intent_findings.competitor_comparison,
+    FindingKind.FEATURE_REQUEST: intent_findings.feature_request,
+    FindingKind.BUG_REPORT: intent_findings.bug_report,
+}
+
+
+def detect(
+    conn: psycopg2.extensions.connection,
+    config: ProjectConfig,
+    start: datetime,
+    end: datetime,
+    kinds: list[FindingKind] | None = None,
+) -> dict[str, int]:
+    """Write the findings of [start, end); returns how many of each kind."""
+    with conn, conn.cursor() as cur:
+        since = start - timedelta(days=config.findings.baseline_days)
+        context = DetectionContext(config, start, end, store.finding_posts(cur, since, end), cur)
+        counts: dict[str, int] = {}
+        for kind, detector in DETECTORS.items():
+            if kinds is not None and kind not in kinds:
+                continue
+            found = detector(context)
+            store.upsert_findings(cur, [f.row(config.project) for f in found])
+            kept = [(f.scope_kind, f.scope_value, f.window_start, f.window_end) for f in found]
+            store.delete_stale_findings(cur, config.project, kind.value, start, end, kept)
+            counts[kind.value] = len(found)
+    return counts
