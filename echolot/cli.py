@@ -287,9 +287,15 @@ def relay(data_dir: DataDirOption = None) -> None:
 @reports_errors
 def digests_show(
     digest_id: Annotated[int, typer.Argument(help="Digest id, as printed by `echolot run`.")],
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write its e-mail HTML page to this file.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write its Markdown to this file.")
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Print one digest."""
+    """Print one digest; optionally save its HTML and Markdown forms."""
     conn = _open_database(data_dir)
     try:
         with conn, conn.cursor() as cur:
@@ -298,8 +304,25 @@ def digests_show(
         conn.close()
     if found is None:
         raise EcholotError(f"no digest with id {digest_id}")
+    # Check both before writing either, so a failed call leaves no half of what was asked.
+    exports = [(path, column, name) for path, column, name in (
+        (html, "body_html", "HTML"), (markdown, "body_markdown", "Markdown")) if path]  # fmt: skip
+    for _, column, name in exports:
+        if not found[column]:
+            raise EcholotError(
+                f"digest {digest_id} has no stored {name}: it was written before digests were "
+                "rendered in that form; route its window again to render it"
+            )
+    for path, column, name in exports:
+        try:
+            path.write_text(found[column], encoding="utf-8")
+        except OSError as exc:
+            raise EcholotError(f"cannot write {name} to {path}: {exc.strerror}") from None
+        err_console.print(f"wrote {name} of digest {digest_id} to {path}", markup=False,
+                          highlight=False)  # fmt: skip
+    alert = ", alert" if found["kind"] == "alert" else ""
     console.rule(f"digest {found['id']} — {found['project']} / {found['team']} "
-                 f"({found['detail_level']})")  # fmt: skip
+                 f"({found['detail_level']}{alert})")  # fmt: skip
     console.print(found["body_text"], markup=False, highlight=False, soft_wrap=True)
 
 
