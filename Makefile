@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= config/example.yaml
 
-.PHONY: run test lint format lock bench clean
+.PHONY: run test browser lint format lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Echolot needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(VENV)/bin/echolot run --config $(CONFIG)
 
-## Lint, then the whole test suite against real PostgreSQL.
-test: $(STAMP)
+## Headless Chromium for the rendered-digest test: installs Debian's `chromium` when missing.
+browser:
+	bash .ci/browser.sh
+
+## Lint, then the whole test suite against real PostgreSQL (and Chromium).
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
