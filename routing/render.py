@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 import jinja2
@@ -174,29 +174,28 @@ def _page(view: DigestView) -> _Page:
 
 
 def _item(item: DigestItem, view: DigestView) -> _Item:
-    labels, lang, detail = LABELS[view.language], view.language, view.detail
-    full = detail == "full"
+    labels, lang = LABELS[view.language], view.language
+    headline_only, full = view.detail == "headline", view.detail == "full"
     rows = item.table if full else []
-    columns = list(rows[0]) if rows else []
+    # Rows should share their keys; a key missing from some rows still gets its column.
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    finding = labels["finding"].format(
+        id=item.finding_id,
+        kind=item.kind,
+        scope_kind=item.scope_kind,
+        scope_value=item.scope_value,
+        start=_time(item.window_start),
+        end=_time(item.window_end),
+    )
+    figures = [(name, _value(v, lang)) for name, v in item.figures.items() if v is not None]
     return _Item(
         severity=item.severity.upper(),
         colour=_SEVERITY_COLOURS.get(item.severity, "#374151"),
         headline=_flat(item.headline),
         escalated=item.escalated,
-        finding=labels["finding"].format(
-            id=item.finding_id,
-            kind=item.kind,
-            scope_kind=item.scope_kind,
-            scope_value=item.scope_value,
-            start=_time(item.window_start),
-            end=_time(item.window_end),
-        )
-        if full
-        else "",
-        figures=[]
-        if detail == "headline"
-        else [(name, _value(v, lang)) for name, v in item.figures.items() if v is not None],
-        evidence=[] if detail == "headline" else [_post(p, view) for p in item.evidence],
+        finding=finding if full else "",
+        figures=[] if headline_only else figures,
+        evidence=[] if headline_only else [_post(p, view) for p in item.evidence],
         columns=columns,
         rows=[[_value(row.get(c), lang) for c in columns] for row in rows],
         merged=", ".join(f"#{i}" for i in item.merged_ids) if full else "",
@@ -227,7 +226,9 @@ def _flat(text: str) -> str:
 
 
 def _time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}"
+    # Labels say UTC; aware times in another zone are converted, naive ones are taken as UTC.
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return f"{utc:%Y-%m-%d %H:%M}"
 
 
 def _grouped(number: int, language: Language) -> str:

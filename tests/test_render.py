@@ -8,7 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -507,3 +507,12 @@ def test_cli_says_when_a_digest_has_no_html(db, tmp_path: Path) -> None:
     assert (f"digest {digest_id} has no stored HTML: it was written before digests were rendered "
             "in that form; route its window again to render it") in result.stderr  # fmt: skip
     assert not target.exists() and not md_file.exists()
+
+
+def test_times_are_shown_in_utc_and_uneven_table_rows_keep_every_column() -> None:
+    berlin = timezone(timedelta(hours=1))
+    item = replace(items("full")[1], table=[{"lead": "anna"}, {"lead": "ben", "score": 0.9}])
+    shifted = view("full", window_start=START.astimezone(berlin), items=[item])
+    text = render_text(shifted)
+    assert "Window: 2026-11-02 00:00 to 2026-11-03 00:00 (UTC)" in text
+    assert "      lead  score\n      ----  -----\n      anna  –\n      ben   0.9\n" in text
