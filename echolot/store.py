@@ -413,18 +413,28 @@ def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 
 
 def findings_in_window(
-    cur: Cursor, project: str, kinds: Sequence[str], start: datetime, end: datetime
+    cur: Cursor,
+    project: str,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    overlapping: bool = False,
 ) -> list[dict[str, Any]]:
-    """Findings whose window closed inside (start, end]: what became complete in that period."""
+    """Findings whose window closed inside (start, end]: what became complete in that period;
+    with `overlapping`, every finding whose window overlaps [start, end] (for alerts)."""
+    condition = (
+        "window_start <= %s AND window_end > %s" if overlapping
+        else "window_end <= %s AND window_end > %s"
+    )  # fmt: skip
     cur.execute(
-        """
+        f"""
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
                metrics, evidence_post_ids, details, updated_at
         FROM findings
-        WHERE project = %s AND kind = ANY(%s) AND window_end > %s AND window_end <= %s
+        WHERE project = %s AND kind = ANY(%s) AND {condition}
         ORDER BY window_start, kind, scope_value
         """,
-        (project, list(kinds), start, end),
+        (project, list(kinds), end, start),
     )
     names = [d.name for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -1264,10 +1274,15 @@ def posts_containing(
         "SELECT platform, author_id, created_at, text FROM posts "
         "WHERE created_at < %s AND kind <> 'repost' AND author_id IS NOT NULL "
         "AND text ILIKE ANY(%s) ORDER BY created_at, id",
-        (before, ["%" + n.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-                  for n in needles]),
+        (before, [_like_pattern(n) for n in needles]),
     )
     return cur.fetchall()
+
+
+def _like_pattern(needle: str) -> str:
+    """`needle` anywhere in the text, with LIKE's wildcards in it taken literally."""
+    escaped = needle.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return f"%{escaped}%"
 
 
 def first_post_times(
@@ -1287,9 +1302,7 @@ def first_post_times(
     return {(platform, author): first for platform, author, first in cur.fetchall()}
 
 
-def author_ids_by_handle(
-    cur: Cursor, accounts: Sequence[tuple[str, str]]
-) -> set[tuple[str, str]]:
+def author_ids_by_handle(cur: Cursor, accounts: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """(platform, author id) of the given (platform, username) pairs; case-insensitive."""
     if not accounts:
         return set()
@@ -1329,8 +1342,7 @@ _KPI_STEPS = ("impulses", "network", "amplifiers", "outcomes", "ratios")
 
 
 def upsert_campaign_kpi(
-    cur: Cursor, project: str, campaign: str, start: datetime, end: datetime,
-    chain: dict[str, Any],
+    cur: Cursor, project: str, campaign: str, start: datetime, end: datetime, chain: dict[str, Any]
 ) -> UpsertCounts:
     """One campaign window's chain: the four steps and ratios (dicts) and breaks_at."""
     columns = ("project", "campaign", "window_start", "window_end", *_KPI_STEPS, "breaks_at")

@@ -1,0 +1,1 @@
+"""Reach: interaction graphs, author influence, post and cascade reach, the campaign KPI chain."""

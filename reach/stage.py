@@ -1,0 +1,226 @@
+"""The reach stage: influence, post reach and campaign KPI chains for a window, stored.
+
+Runs after topics (it scores authors per topic) and before findings (opinion-leader and
+campaign findings read what it stores). A rerun of the same window rewrites the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg2.extensions
+
+from echolot import store
+from echolot.config import Campaign, ProjectConfig
+from echolot.errors import ConfigError
+from reach.cascades import CascadePost, post_reaches
+from reach.graph import Node
+from reach.influence import (
+    ActiveDay,
+    AuthorInfluence,
+    EdgeFacts,
+    PostFacts,
+    compute_influence,
+    strongest_edges,
+)
+from reach.kpi import ChainInputs, SentimentPost, compute_chain
+from reach.matching import hashtag_pattern
+
+# Whose engagement counts as "opinion leaders engaged" in the KPI chain.
+LEADER_SCOPES = ("all", "product_area")
+
+
+@dataclass
+class ReachReport:
+    influence_rows: int = 0
+    leaders: int = 0
+    posts_with_reach: int = 0
+    campaigns: list[str] = field(default_factory=list)
+
+
+def update_reach(
+    conn: psycopg2.extensions.connection, config: ProjectConfig, start: datetime, end: datetime
+) -> ReachReport:
+    """Influence and post reach for [start, end), then the KPI chain of every campaign that
+    overlaps it (over the overlap)."""
+    report = ReachReport()
+    settings = config.influence
+    with conn, conn.cursor() as cur:
+        posts = store.reach_posts(cur, start, end)
+        edges = store.interaction_edges(cur, start, end)
+        active = store.active_days(cur, end - timedelta(days=settings.consistency_days), end)
+        owned = owned_authors(cur, config.campaigns)
+        rows = compute_influence(
+            [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
+            strongest_edges(
+                (
+                    (e[2], EdgeFacts((e[0], e[3]), (e[0], e[4]), e[1], e[5], tuple(e[6])))
+                    for e in edges
+                    if e[3] and e[4]
+                ),
+                settings.edge_weights.model_dump(),
+            ),
+            [ActiveDay((a[0], a[1]), a[2], a[3], tuple(a[4])) for a in active],
+            settings,
+            window_end=end,
+            owned=frozenset(owned),
+        )
+        store.replace_influence(
+            cur,
+            config.project,
+            start,
+            end,
+            [_influence_row(config.project, start, end, r) for r in rows],
+        )
+        reaches = post_reaches([_cascade_post(p) for p in posts], settings.audience_overlap)
+        store.upsert_post_reach(
+            cur,
+            [
+                (
+                    r.post_id,
+                    r.root_post_id,
+                    r.parent_post_id,
+                    r.author_audience,
+                    r.potential_impressions,
+                    r.actual_impressions,
+                    r.cascade_size,
+                    r.cascade_depth,
+                    r.amplifiers,
+                    end,
+                )
+                for r in reaches.values()
+            ],
+        )
+    report.influence_rows = len(rows)
+    report.leaders = sum(1 for r in rows if r.is_leader)
+    report.posts_with_reach = len(reaches)
+    for campaign in config.campaigns:
+        overlap = (max(start, campaign.start), min(end, campaign.end))
+        if overlap[0] < overlap[1]:
+            campaign_chain(conn, config, campaign.name, *overlap)
+            report.campaigns.append(campaign.name)
+    return report
+
+
+def campaign_chain(
+    conn: psycopg2.extensions.connection,
+    config: ProjectConfig,
+    name: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str, Any]:
+    """Compute and store one campaign's chain for [start, end) (default: the campaign's own
+    period); returns it as stored."""
+    campaign = find_campaign(config, name)
+    start = start or campaign.start
+    end = end or campaign.end
+    if end <= start:
+        raise ConfigError(f"campaign {name!r}: window end {end} is not after its start {start}")
+    with conn, conn.cursor() as cur:
+        posts = store.reach_posts(cur, start, end)
+        owned = owned_authors(cur, [campaign])
+        tags = hashtag_pattern(campaign.hashtags)
+        first_use: dict[Node, datetime] = {}
+        for platform, author_id, created_at, text in store.posts_containing(
+            cur, campaign.hashtags, end
+        ):
+            if tags and tags.search(text):
+                first_use.setdefault((platform, author_id), created_at)
+        authors = sorted({(p["platform"], p["author_id"]) for p in posts if p["author_id"]})
+        leaders = {
+            (row["platform"], row["author_id"]): row["username"] or row["author_id"]
+            for row in store.opinion_leaders(cur, config.project, start, end)
+            # A discovered topic can be small; its top authors are not the brand's amplifiers.
+            if row["scope_kind"] in LEADER_SCOPES
+        }
+        baseline_start = campaign.start - timedelta(days=config.influence.baseline_days)
+        inputs = ChainInputs(
+            campaign=campaign,
+            start=start,
+            end=end,
+            posts=posts,
+            owned=frozenset(owned),
+            first_hashtag_use=first_use,
+            first_post=store.first_post_times(cur, authors),
+            leaders=leaders,
+            brands=config.brands,
+            competitors=config.competitors,
+            window_posts=_sentiment_posts(store.posts_with_sentiment(cur, start, end)),
+            baseline_posts=_sentiment_posts(
+                store.posts_with_sentiment(cur, baseline_start, campaign.start)
+            ),
+            audience_overlap=config.influence.audience_overlap,
+        )
+        chain = compute_chain(inputs)
+        chain["outcomes"]["baseline_window"] = [
+            baseline_start.isoformat(),
+            campaign.start.isoformat(),
+        ]
+        store.upsert_campaign_kpi(cur, config.project, campaign.name, start, end, chain)
+        stored = store.campaign_kpi_rows(cur, config.project, campaign.name, start, end)
+    return next(r for r in stored if r["window_start"] == start and r["window_end"] == end)
+
+
+def find_campaign(config: ProjectConfig, name: str) -> Campaign:
+    for campaign in config.campaigns:
+        if campaign.name == name:
+            return campaign
+    known = ", ".join(c.name for c in config.campaigns) or "none"
+    raise ConfigError(f"project {config.project!r} has no campaign {name!r} (campaigns: {known})")
+
+
+def owned_authors(cur: store.Cursor, campaigns: list[Campaign]) -> set[Node]:
+    accounts = sorted({(a.platform, a.handle) for c in campaigns for a in c.owned_accounts})
+    return store.author_ids_by_handle(cur, accounts)
+
+
+def _post_facts(post: dict[str, Any]) -> PostFacts:
+    return PostFacts(
+        author=(post["platform"], post["author_id"]),
+        topic_id=post["topic_id"],
+        areas=tuple(post["areas"]),
+        audience=post["audience"],
+        created_at=post["created_at"],
+        reposts=post["reposts"],
+        quotes=post["quotes"],
+        replies=post["replies"],
+        likes=post["likes"],
+    )
+
+
+def _cascade_post(post: dict[str, Any]) -> CascadePost:
+    return CascadePost(
+        post["id"],
+        post["parent_id"],
+        (post["platform"], post["author_id"] or ""),
+        post["audience"],
+        post["impressions"],
+    )
+
+
+def _influence_row(project: str, start: datetime, end: datetime, row: AuthorInfluence) -> tuple:
+    return (
+        project,
+        start,
+        end,
+        row.scope.topic_id,
+        row.scope.product_area,
+        *row.author,
+        row.potential_reach,
+        row.amplification,
+        row.centrality,
+        row.consistency,
+        row.score,
+        row.rank,
+        row.is_leader,
+        row.details,
+    )
+
+
+def _sentiment_posts(rows: list[tuple]) -> list[SentimentPost]:
+    return [
+        SentimentPost(created_at, text, polarity, intents)
+        for _, created_at, text, polarity, intents in rows
+    ]
