@@ -413,28 +413,18 @@ def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 
 
 def findings_in_window(
-    cur: Cursor,
-    project: str,
-    kinds: Sequence[str],
-    start: datetime,
-    end: datetime,
-    overlapping: bool = False,
+    cur: Cursor, project: str, kinds: Sequence[str], start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
-    """Findings whose window closed inside (start, end]: what became complete in that period;
-    with `overlapping`, every finding whose window overlaps [start, end] (for alerts)."""
-    condition = (
-        "window_start <= %s AND window_end > %s" if overlapping
-        else "window_end <= %s AND window_end > %s"
-    )  # fmt: skip
+    """Findings whose window closed inside (start, end]: what became complete in that period."""
     cur.execute(
-        f"""
+        """
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
                metrics, evidence_post_ids, details, updated_at
         FROM findings
-        WHERE project = %s AND kind = ANY(%s) AND {condition}
+        WHERE project = %s AND kind = ANY(%s) AND window_end > %s AND window_end <= %s
         ORDER BY window_start, kind, scope_value
         """,
-        (project, list(kinds), end, start),
+        (project, list(kinds), start, end),
     )
     names = [d.name for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
