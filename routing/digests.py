@@ -1,38 +1,39 @@
-"""Build one plain-text digest per team and queue it through the transactional outbox."""
+"""Routing: pick, condense and render the findings each team wants, and queue them.
+
+A digest covers the findings completed in a period (window end in (start, end]); an alert
+covers severe findings of the last day as soon as they exist. Either is written in one
+transaction with its outbox message and a delivery record per finding, so a team never gets
+the same finding twice unless its severity rose.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import statistics
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg2.extensions
 
 from echolot import store
 from echolot.config import ProjectConfig, Severity, Team
+from routing import cadence
+from routing.condense import Condensed, condense, impact
+from routing.detectors.base import brand_pattern, day_of
+from routing.digest_view import DayPoint, DigestItem, DigestKind, DigestView, EvidencePost
+from routing.render import render_html, render_markdown, render_text
+from routing.team_filter import wants
 
-PAYLOAD_SCHEMA_VERSION = 1
-_EXCERPT_CHARS = 160
-
-_LABELS = {
-    "en": {
-        "title": "Echolot digest for {team} — {project}",
-        "window": "Window: {start} to {end} (UTC)",
-        "none": "No findings matched this team's settings in this window.",
-        "evidence": "Evidence",
-        "figures": "Key figures",
-        "more": "… and {n} more findings not shown (max_items = {limit}).",
-    },
-    "de": {
-        "title": "Echolot-Digest für {team} — {project}",
-        "window": "Zeitraum: {start} bis {end} (UTC)",
-        "none": "Keine Befunde entsprachen in diesem Zeitraum den Einstellungen des Teams.",
-        "evidence": "Belege",
-        "figures": "Kennzahlen",
-        "more": "… und {n} weitere Befunde nicht gezeigt (max_items = {limit}).",
-    },
-}
+PAYLOAD_SCHEMA_VERSION = 2
+SUMMARY_EVIDENCE = 3
+# The chart shows at least this many days, so a daily digest still shows the trend.
+CHART_DAYS = 7
+# Alerts look back this far for severe findings not yet sent.
+ALERT_LOOKBACK = timedelta(days=1)
+# Metrics that drive filters and ranking rather than tell the reader something.
+_HIDDEN_FIGURES = {"brands", "products", "languages", "by_area", "keywords"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ class DigestReport:
     findings: int
     queued: bool
     body: str
+    kind: DigestKind = "digest"
+
+
+@dataclass(frozen=True)
+class HeldAlert:
+    team: str
+    findings: int
+    until: datetime
 
 
 def route(
@@ -51,111 +60,223 @@ def route(
     end: datetime,
     teams: list[str] | None = None,
 ) -> list[DigestReport]:
-    """For each team (or the named ones): select, rank and render the findings completed in
-    (start, end], then write digest + outbox together."""
+    """Write each team's digest of the findings completed in (start, end]."""
     reports = []
-    for team_name, team in config.teams.items():
-        if teams is not None and team_name not in teams:
+    for name, team in config.teams.items():
+        if teams is not None and name not in teams:
             continue
         with conn, conn.cursor() as cur:
             kinds = [kind.value for kind in team.signals]
-            findings = [
-                f
-                for f in store.findings_in_window(cur, config.project, kinds, start, end)
-                if _passes_filters(f, team)
-            ]
-            ranked = sorted(findings, key=_impact, reverse=True)
-            shown = ranked[: team.max_items]
-            evidence_ids = [pid for f in shown for pid in f["evidence_post_ids"]]
-            evidence = store.post_texts(cur, evidence_ids) if team.detail != "headline" else {}
-            body = render(config.project, team_name, team, start, end, shown, evidence,
-                          hidden=len(ranked) - len(shown))  # fmt: skip
-            content_hash = hashlib.sha256(body.encode("utf-8")).hexdigest()
-            payload: dict[str, Any] = {
-                "schema_version": PAYLOAD_SCHEMA_VERSION,
-                "project": config.project,
-                "team": team_name,
-                "window_start": start.isoformat(),
-                "window_end": end.isoformat(),
-                "detail_level": team.detail,
-                "finding_ids": [f["id"] for f in shown],
-                "text": body,
-            }
-            digest_id, queued = store.upsert_digest_with_outbox(
-                cur,
-                project=config.project,
-                team=team_name,
-                window_start=start,
-                window_end=end,
-                detail_level=team.detail,
-                finding_ids=[f["id"] for f in shown],
-                body_text=body,
-                content_hash=content_hash,
-                payload=payload,
-            )
-        reports.append(DigestReport(team_name, digest_id, len(shown), queued, body))
+            candidates = store.findings_in_window(cur, config.project, kinds, start, end)
+            reports.append(_write(cur, config, name, team, "digest", start, end, candidates))
     return reports
 
 
-def _passes_filters(finding: dict[str, Any], team: Team) -> bool:
-    filters = team.filters
-    if Severity(finding["severity"]).rank < filters.min_severity.rank:
-        return False
-    return not (
-        filters.brands and finding["scope_kind"] == "brand"
-        and finding["scope_value"] not in filters.brands
+def send_alerts(
+    conn: psycopg2.extensions.connection,
+    config: ProjectConfig,
+    now: datetime,
+    teams: list[str] | None = None,
+) -> tuple[list[DigestReport], list[HeldAlert]]:
+    """Alert every team about severe findings of the last day it has not heard of yet.
+
+    Quiet hours hold non-critical alerts back; they go out on the first call after.
+    """
+    reports, held = [], []
+    start = now - ALERT_LOOKBACK
+    for name, team in config.teams.items():
+        if (teams is not None and name not in teams) or team.cadence.alert_above is None:
+            continue
+        with conn, conn.cursor() as cur:
+            kinds = [kind.value for kind in team.signals]
+            severe = [
+                f
+                for f in store.findings_in_window(
+                    cur, config.project, kinds, start, now, overlapping=True
+                )
+                if cadence.alerts_for(team.cadence, Severity(f["severity"]))
+            ]
+            if not severe:
+                continue
+            existing = store.digest_exists(cur, config.project, name, "alert", start, now)
+            fresh = _unsent(cur, config, name, team, severe, existing)
+            if not fresh:
+                continue
+            holds = [cadence.quiet_until(team.cadence, now, Severity(f["severity"]))
+                     for f, _ in fresh]  # fmt: skip
+            if all(holds):
+                held.append(HeldAlert(name, len(fresh), min(h for h in holds if h)))
+                continue
+            due = [f for (f, _), hold in zip(fresh, holds, strict=True) if hold is None]
+            reports.append(_write(cur, config, name, team, "alert", start, now, due))
+    return reports, held
+
+
+def dispatch(
+    conn: psycopg2.extensions.connection, config: ProjectConfig, now: datetime
+) -> tuple[list[DigestReport], list[HeldAlert]]:
+    """What a scheduler tick does: alerts now, and each team's digest once its send time came.
+
+    Only the latest due period is produced: a scheduler that was down sends one digest on
+    return, not a backlog.
+    """
+    reports, held = send_alerts(conn, config, now)
+    for name, team in config.teams.items():
+        if team.cadence.mode == "immediate":
+            continue
+        start, end = cadence.period_ending(team.cadence, cadence.last_send_time(team.cadence, now))
+        with conn, conn.cursor() as cur:
+            done = store.digest_exists(cur, config.project, name, "digest", start, end)
+        if done is None:
+            reports.extend(route(conn, config, start, end, teams=[name]))
+    return reports, held
+
+
+def _unsent(
+    cur: store.Cursor,
+    config: ProjectConfig,
+    name: str,
+    team: Team,
+    findings: list[dict[str, Any]],
+    this_digest: int | None,
+) -> list[tuple[dict[str, Any], bool]]:
+    """(finding, escalated) for the wanted findings the team has not had at this severity.
+    Findings already in this very digest stay, so a rerun renders the same digest again."""
+    wanted = [f for f in findings if wants(f, team, config)]
+    sent = store.deliveries(cur, config.project, name, [f["id"] for f in wanted])
+    fresh = []
+    for finding in wanted:
+        before = sent.get(finding["id"])
+        if before is None:
+            fresh.append((finding, False))
+            continue
+        severity, digest_id = before
+        if digest_id == this_digest:
+            fresh.append((finding, False))
+        elif Severity(finding["severity"]).rank > Severity(severity).rank:
+            fresh.append((finding, True))
+    return fresh
+
+
+def _write(
+    cur: store.Cursor,
+    config: ProjectConfig,
+    name: str,
+    team: Team,
+    kind: DigestKind,
+    start: datetime,
+    end: datetime,
+    candidates: list[dict[str, Any]],
+) -> DigestReport:
+    existing = store.digest_exists(cur, config.project, name, kind, start, end)
+    fresh = _unsent(cur, config, name, team, candidates, existing)
+    escalated = {f["id"] for f, up in fresh if up}
+    groups = condense([f for f, _ in fresh])
+    groups.sort(
+        key=lambda g: -impact(g, end, escalated=g.lead["id"] in escalated),
+    )
+    shown = groups[: team.max_items]
+    view = _view(cur, config, name, team, kind, start, end, shown, escalated,
+                 hidden=len(groups) - len(shown))  # fmt: skip
+    text, markdown, html = render_text(view), render_markdown(view), render_html(view)
+    content_hash = hashlib.sha256((text + "\0" + html).encode("utf-8")).hexdigest()
+    finding_ids = [f["id"] for group in shown for f in group.members]
+    payload: dict[str, Any] = {
+        "schema_version": PAYLOAD_SCHEMA_VERSION,
+        "kind": kind,
+        "project": config.project,
+        "team": name,
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
+        "detail_level": team.detail,
+        "language": team.language,
+        "finding_ids": finding_ids,
+        "text": text,
+        "markdown": markdown,
+        "html": html,
+    }
+    digest_id, queued = store.upsert_digest_with_outbox(
+        cur, project=config.project, team=name, window_start=start, window_end=end,
+        detail_level=team.detail, finding_ids=finding_ids, body_text=text,
+        content_hash=content_hash, payload=payload, kind=kind, body_markdown=markdown,
+        body_html=html,
+    )  # fmt: skip
+    store.record_deliveries(
+        cur, config.project, name, digest_id,
+        [(f["id"], f["severity"]) for group in shown for f in group.members],
+    )  # fmt: skip
+    return DigestReport(name, digest_id, len(shown), queued, text, kind)
+
+
+def _view(
+    cur: store.Cursor,
+    config: ProjectConfig,
+    name: str,
+    team: Team,
+    kind: DigestKind,
+    start: datetime,
+    end: datetime,
+    shown: list[Condensed],
+    escalated: set[int],
+    hidden: int,
+) -> DigestView:
+    limit = {"headline": 0, "summary": SUMMARY_EVIDENCE, "full": None}[team.detail]
+    wanted_ids = [pid for g in shown for pid in g.evidence[:limit]]
+    posts = store.evidence_posts(cur, wanted_ids) if wanted_ids else {}
+    items = [_item(group, posts, limit, team, group.lead["id"] in escalated) for group in shown]
+    return DigestView(
+        project=config.project, team=name, kind=kind, language=team.language,
+        detail=team.detail, window_start=start, window_end=end, items=items, hidden=hidden,
+        chart=_chart(cur, config, team, start, end) if team.detail != "headline" else [],
     )  # fmt: skip
 
 
-def _impact(finding: dict[str, Any]) -> tuple[int, float, datetime]:
-    metrics = finding["metrics"] or {}
-    return (
-        Severity(finding["severity"]).rank,
-        float(metrics.get("volume_ratio") or 0) * float(metrics.get("volume") or 0),
-        finding["window_start"],
-    )
+def _item(
+    group: Condensed, posts: dict[int, dict], limit: int | None, team: Team, escalated: bool
+) -> DigestItem:
+    lead = group.lead
+    start, end = group.window
+    evidence = [_evidence(posts[pid]) for pid in group.evidence[:limit] if pid in posts]
+    figures = {
+        key: value
+        for key, value in (lead["metrics"] or {}).items()
+        if key not in _HIDDEN_FIGURES and value is not None and not isinstance(value, dict)
+    }
+    if group.merged:
+        figures["merged_findings"] = len(group.merged)
+    table = (lead.get("details") or {}).get("table", []) if team.detail == "full" else []
+    return DigestItem(
+        finding_id=lead["id"], kind=lead["kind"], severity=lead["severity"],
+        headline=lead["headline"], scope_kind=lead["scope_kind"],
+        scope_value=lead["scope_value"], window_start=start, window_end=end,
+        figures=figures if team.detail != "headline" else {}, evidence=evidence, table=table,
+        merged_ids=[f["id"] for f in group.merged], escalated=escalated,
+    )  # fmt: skip
 
 
-def render(
-    project: str,
-    team_name: str,
-    team: Team,
-    start: datetime,
-    end: datetime,
-    findings: list[dict[str, Any]],
-    evidence: dict[int, tuple[str, str | None]],
-    hidden: int = 0,
-) -> str:
-    labels = _LABELS[team.language]
-    lines = [
-        labels["title"].format(team=team_name, project=project),
-        labels["window"].format(start=f"{start:%Y-%m-%d %H:%M}", end=f"{end:%Y-%m-%d %H:%M}"),
-        "",
-    ]
-    if not findings:
-        lines.append(labels["none"])
-    for finding in findings:
-        lines.append(f"[{finding['severity'].upper()}] {finding['headline']}")
-        if team.detail == "headline":
-            continue
-        metrics = finding["metrics"] or {}
-        figures = ", ".join(f"{k}={v}" for k, v in metrics.items() if v is not None)
-        lines.append(f"    {labels['figures']}: {figures}")
-        post_ids = finding["evidence_post_ids"]
-        limit = 3 if team.detail == "summary" else len(post_ids)
-        quoted = [evidence[p] for p in post_ids[:limit] if p in evidence]
-        if quoted:
-            lines.append(f"    {labels['evidence']}:")
-        for text, url in quoted:
-            lines.append(f"      - {_excerpt(text, team.detail)}" + (f" <{url}>" if url else ""))
-        lines.append("")
-    if hidden:
-        lines.append(labels["more"].format(n=hidden, limit=team.max_items))
-    return "\n".join(lines).rstrip() + "\n"
+def _evidence(post: dict[str, Any]) -> EvidencePost:
+    return EvidencePost(
+        post_id=post["id"], platform=post["platform"], text=post["text"], url=post["url"],
+        author=post["author"], created_at=post["created_at"], reach=float(post["reach"] or 0),
+    )  # fmt: skip
 
 
-def _excerpt(text: str, detail: str) -> str:
-    flat = " ".join(text.split())
-    if detail == "full" or len(flat) <= _EXCERPT_CHARS:
-        return flat
-    return flat[: _EXCERPT_CHARS - 1].rstrip() + "…"
+def _chart(
+    cur: store.Cursor, config: ProjectConfig, team: Team, start: datetime, end: datetime
+) -> list[DayPoint]:
+    """Daily volume and mean sentiment of the team's brands (own brands when unfiltered)."""
+    names = set(team.filters.brands) or {b.name for b in config.brands}
+    patterns = [brand_pattern(b) for b in config.all_brands if b.name in names]
+    first = min(day_of(start), day_of(end) - timedelta(days=CHART_DAYS))
+    days: dict[datetime, list[float | None]] = defaultdict(list)
+    for post in store.finding_posts(cur, first, end):
+        if any(p.search(post["text"]) for p in patterns):
+            days[day_of(post["created_at"])].append(post["polarity"])
+    points = []
+    day = first
+    while day < end:
+        scores = [s for s in days.get(day, []) if s is not None]
+        points.append(DayPoint(day.date(), len(days.get(day, [])),
+                               round(statistics.fmean(scores), 3) if scores else None))  # fmt: skip
+        day += timedelta(days=1)
+    return points

@@ -56,7 +56,7 @@ def test_relay_publishes_persistent_confirmed_messages_once(db, amqp_url, exchan
     assert message.properties["delivery_mode"] == 2
     assert message.content_type == "application/json"
     payload = message.decode()
-    assert payload["schema_version"] == 1 and payload["team"] == "sales"
+    assert payload["schema_version"] == 2 and payload["team"] == "sales"
     assert payload["digest_id"] == digests["sales"]
     assert payload["text"].startswith("Echolot digest for sales — lumora")
     assert len(drain(amqp_url, team_queue("lumora", "product", exchange_name))) == 1
@@ -125,3 +125,51 @@ def test_cli_relay_needs_a_broker_and_digests_show_prints_one(db, monkeypatch) -
     assert "Echolot digest for product — lumora" in shown.stdout
     missing = CliRunner().invoke(app, ["digests", "show", "999999"])
     assert missing.exit_code == 1 and "no digest with id 999999" in missing.stderr
+
+
+def test_broker_outage_mid_publishing_loses_nothing_and_sends_each_digest_once(
+    db, amqp_url, exchange_name
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tcp_proxy import CuttableProxy
+
+    from routing.digests import route
+
+    config = load_config(EXAMPLE)
+    run_pipeline(db, config)
+    # One digest per team and day: enough messages for the outage to hit mid-run.
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for day in range(14):
+        route(db, config, start + timedelta(days=day), start + timedelta(days=day + 1))
+    with db, db.cursor() as cur:
+        cur.execute("SELECT digest_id FROM outbox")
+        expected = sorted(str(row[0]) for row in cur.fetchall())
+    assert len(expected) >= 20
+
+    proxy = CuttableProxy(5672)
+    proxied = amqp_url.replace(":5672/", f":{proxy.port}/")
+    try:
+        proxy.cut_after(12)  # the connection handshake, then a handful of publishes
+        down = relay_outbox(db, proxied, exchange_name)
+        assert down.error and 0 < down.published < len(expected)
+        assert down.backlog == len(expected) - down.published
+        with db, db.cursor() as cur:
+            cur.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts = 1 "
+                        "AND last_error IS NOT NULL")  # fmt: skip
+            assert cur.fetchone()[0] == down.backlog
+
+        proxy.restore()
+        with db, db.cursor() as cur:
+            cur.execute("UPDATE outbox SET next_attempt_at = now()")  # the backoff has passed
+        back = relay_outbox(db, proxied, exchange_name)
+        assert (back.published, back.backlog) == (down.backlog, 0)
+    finally:
+        proxy.close()
+
+    received = [
+        message.properties["message_id"]
+        for team in ("sales", "product")
+        for message in drain(amqp_url, team_queue("lumora", team, exchange_name))
+    ]
+    assert sorted(received) == expected  # everything arrived, and exactly once

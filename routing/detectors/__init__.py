@@ -15,6 +15,7 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import FindingKind, ProjectConfig
 from routing.detectors import (
+    amplifiers,
     brand_daily,
     emerging_topic,
     intent_findings,
@@ -35,6 +36,9 @@ DETECTORS: dict[FindingKind, Detector] = {
     FindingKind.COMPETITOR_COMPARISON: intent_findings.competitor_comparison,
     FindingKind.FEATURE_REQUEST: intent_findings.feature_request,
     FindingKind.BUG_REPORT: intent_findings.bug_report,
+    # These read the reach stage's influence and KPI tables: it runs before detection.
+    FindingKind.OPINION_LEADER: amplifiers.opinion_leader,
+    FindingKind.CAMPAIGN_KPI: amplifiers.campaign_kpi,
 }
 
 

@@ -71,9 +71,7 @@ def _finding(
     )  # fmt: skip
     why = "new topic" if is_new else f"{growth:.1f}× its usual {usual:.1f} posts a day"
     area = f" [{summary['product_area']}]" if summary["product_area"] else ""
-    headline = (
-        f"Emerging topic “{label}”{area} on {day:%Y-%m-%d}: {len(posts)} posts ({why})"
-    )
+    headline = f"Emerging topic “{label}”{area} on {day:%Y-%m-%d}: {len(posts)} posts ({why})"
     metrics = {
         "topic_id": topic_id,
         "label": label,

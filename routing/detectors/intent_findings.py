@@ -171,9 +171,7 @@ def _feedback(ctx: DetectionContext, kind: FindingKind, noun: str) -> list[Findi
         trend_text = (
             f"{trend:.1f}× the usual {usual:g}/day" if trend is not None else "no baseline yet"
         )
-        return severity, (
-            f"{_plural(len(posts), noun)} on {area} on {day:%Y-%m-%d} ({trend_text})"
-        )
+        return severity, (f"{_plural(len(posts), noun)} on {area} on {day:%Y-%m-%d} ({trend_text})")
 
     intent = kind.value
     return _daily(ctx, kind, intent, "product_area", _areas, describe)

@@ -29,8 +29,6 @@ _AGAINST_AFTER = (
 _AGAINST_BEFORE = r"(?:switched from|moving away from|weg von)"
 
 
-
-
 def _brand_regex(brand: Brand) -> str:
     terms = sorted({t.lstrip("#@").lower() for t in brand.terms}, key=len, reverse=True)
     return "(?:" + "|".join(re.escape(t) for t in terms) + ")"

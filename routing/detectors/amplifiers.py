@@ -1,0 +1,158 @@
+"""Findings from the reach stage: opinion leaders talking about us, and each campaign's KPI
+chain (impulses → network → amplifiers → outcomes) as one finding a manager can read."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from echolot import store
+from echolot.config import FindingKind, Severity
+from routing.detectors.base import DetectionContext, Finding, day_of, representative
+
+# A leader this wide-reaching and this negative is an incident, not a mood.
+CRITICAL_REACH = 500_000
+
+
+def opinion_leader(ctx: DetectionContext) -> list[Finding]:
+    """One finding per opinion leader and day on which they posted about our own brands."""
+    leaders: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in store.opinion_leaders(ctx.cur, ctx.config.project, ctx.start, ctx.end):
+        leaders[(row["platform"], row["author_id"])].append(row)
+    own = {b.name for b in ctx.config.brands}
+    by_author_day: dict[tuple[str, str, datetime], list[dict]] = defaultdict(list)
+    for post in ctx.posts:
+        key = (post["platform"], post["author_id"])
+        if key in leaders and ctx.in_window(post) and own & set(ctx.brands[post["id"]]):
+            by_author_day[(*key, day_of(post["created_at"]))].append(post)
+    findings = []
+    for (platform, author_id, day), posts in sorted(by_author_day.items()):
+        findings.append(_leader_finding(platform, day, posts, leaders[(platform, author_id)], ctx))
+    return findings
+
+
+def _leader_finding(
+    platform: str, day: datetime, posts: list[dict], rows: list[dict], ctx: DetectionContext
+) -> Finding:
+    username = rows[0]["username"] or posts[0]["username"] or rows[0]["author_id"]
+    audience = max(int(p["reach"] or 0) for p in posts)
+    scored = [p["polarity"] for p in posts if p["polarity"] is not None]
+    mood = statistics.fmean(scored) if scored else None
+    leads = sorted({r["product_area"] or r["topic_label"] or "overall" for r in rows})
+    tone = (
+        "negative" if mood is not None and mood <= -0.05
+        else "positive" if mood is not None and mood >= 0.05
+        else "neutral"
+    )  # fmt: skip
+    severity = (
+        Severity.CRITICAL if tone == "negative" and mood <= -0.5 and audience >= CRITICAL_REACH
+        else Severity.HIGH if tone == "negative"
+        else Severity.MEDIUM if tone == "positive"
+        else Severity.LOW
+    )  # fmt: skip
+    brands = sorted({b for p in posts for b in ctx.brands[p["id"]]})
+    mood_text = f", mean sentiment {mood:+.2f}" if mood is not None else ""
+    headline = (
+        f"Opinion leader @{username} ({platform}, audience {audience:,}; leads on "
+        f"{', '.join(leads)}) posted {len(posts)}× about {', '.join(brands)} on "
+        f"{day:%Y-%m-%d}: {tone}{mood_text}"
+    )
+    best = min(rows, key=lambda r: r["rank"])
+    metrics = {
+        "author": username,
+        "platform": platform,
+        "audience": audience,
+        "posts": len(posts),
+        "tone": tone,
+        "mean_sentiment": round(mood, 4) if mood is not None else None,
+        "leader_of": leads,
+        "best_rank": best["rank"],
+        "influence_score": round(float(best["score"]), 4),
+        "volume": len(posts),
+        **ctx.scope_tags(posts),
+    }
+    table = [
+        {"scope": r["scope_kind"], "topic_or_area": r["product_area"] or r["topic_label"] or "",
+         "rank": r["rank"], "score": round(float(r["score"]), 3),
+         **{k: round(float(v or 0), 3) for k, v in (r["components"] or {}).items()}}
+        for r in sorted(rows, key=lambda r: r["rank"])
+    ]  # fmt: skip
+    return Finding(
+        FindingKind.OPINION_LEADER, "author", f"{platform}:{username}", day,
+        day + timedelta(days=1), severity, headline, metrics, representative(posts), table=table,
+    )  # fmt: skip
+
+
+def campaign_kpi(ctx: DetectionContext) -> list[Finding]:
+    """The latest stored KPI chain of every campaign running in the window."""
+    findings = []
+    for campaign in ctx.config.campaigns:
+        if campaign.end <= ctx.start or campaign.start >= ctx.end:
+            continue
+        rows = store.campaign_kpi_rows(ctx.cur, ctx.config.project, campaign.name, ctx.start,
+                                       ctx.end)  # fmt: skip
+        for row in rows:
+            findings.append(_kpi_finding(campaign.name, row, ctx))
+    return findings
+
+
+def _kpi_finding(name: str, row: dict[str, Any], ctx: DetectionContext) -> Finding:
+    impulses, network = row["impulses"], row["network"]
+    amplifiers, outcomes = row["amplifiers"], row["outcomes"]
+    sentiment = outcomes.get("sentiment") or {}
+    delta = sentiment.get("delta")
+    share = outcomes.get("share_of_voice")
+    breaks = row["breaks_at"]
+    severity = (
+        Severity.HIGH if breaks or (delta is not None and delta <= -0.2)
+        else Severity.MEDIUM
+    )  # fmt: skip
+    parts = [
+        f"{impulses.get('total', 0)} impulses",
+        f"{network.get('participants', 0)} authors ({network.get('new_authors', 0)} new)",
+        f"{amplifiers.get('leaders_engaged', 0)} opinion leaders",
+        f"share of voice {share:.0%}" if share is not None else "share of voice n/a",
+    ]
+    if delta is not None:
+        parts.append(f"sentiment {delta:+.2f} vs before")
+    headline = (
+        f"Campaign {name}, {row['window_start']:%Y-%m-%d} to {row['window_end']:%Y-%m-%d}: "
+        + " → ".join(parts)
+        + (f"; the chain breaks at {breaks}" if breaks else "")
+    )
+    ratios = row["ratios"] or {}
+    metrics = {
+        "impulses": impulses.get("total"),
+        "participants": network.get("participants"),
+        "leaders_engaged": amplifiers.get("leaders_engaged"),
+        "leader_share_of_reach": amplifiers.get("leader_share_of_reach"),
+        "share_of_voice": share,
+        "sentiment_delta": delta,
+        "purchase_intent": outcomes.get("purchase_intent"),
+        "product_feedback": outcomes.get("product_feedback"),
+        "breaks_at": breaks,
+        **{f"ratio_{k}": v for k, v in ratios.items()},
+        "reach": int(amplifiers.get("reach") or 0),
+        "brands": [b.name for b in ctx.config.brands],
+    }
+    table = [
+        {"step": step, "figures": ", ".join(f"{k}={v}" for k, v in values.items()
+                                            if not isinstance(v, (dict, list)))}
+        for step, values in (("impulses", impulses), ("network", network),
+                             ("amplifiers", amplifiers), ("outcomes", outcomes),
+                             ("ratios", ratios))
+    ]  # fmt: skip
+    campaign_posts = [p for p in ctx.posts if row["window_start"] <= p["created_at"]
+                      < row["window_end"] and _names_campaign(p, ctx, name)]  # fmt: skip
+    return Finding(
+        FindingKind.CAMPAIGN_KPI, "campaign", name, row["window_start"], row["window_end"],
+        severity, headline, metrics, representative(campaign_posts), table=table,
+    )  # fmt: skip
+
+
+def _names_campaign(post: dict[str, Any], ctx: DetectionContext, name: str) -> bool:
+    campaign = next(c for c in ctx.config.campaigns if c.name == name)
+    text = post["text"].lower()
+    return any(tag.lower() in text for tag in [*campaign.hashtags, *campaign.keywords])
