@@ -4,8 +4,8 @@ Per project `p`:
 - echolot_p_ingest        on `schedule.ingest`: every enabled source in parallel, each reading
                           exactly its data interval; updates the asset echolot_p_posts.
 - echolot_p_process       on echolot_p_posts: NLP for new posts (mapped over id ranges), then
-                          topics and daily findings of every changed day; updates
-                          echolot_p_findings.
+                          topics, influence and KPI chains, and daily findings of every changed
+                          day; updates echolot_p_findings.
 - echolot_p_digest_<team> on the team's cadence (send time and time zone from the project
                           file), or on echolot_p_findings for `immediate`: the team's digest of
                           findings completed in the interval, then the outbox relay.
@@ -106,11 +106,20 @@ def build_process(config: ProjectConfig, path: Path) -> None:
             return stages().analyse(path, id_range)
 
         # Runs when there was nothing to analyse too (the mapped task is then skipped).
-        @task(trigger_rule="none_failed", outlets=[findings_asset(config.project)])
+        @task(trigger_rule="none_failed")
+        def topics() -> dict:
+            return stages().topics(path)
+
+        # Influence and KPI chains need the topics, and findings read them.
+        @task
+        def influence() -> dict:
+            return stages().influence(path)
+
+        @task(outlets=[findings_asset(config.project)])
         def find_changed() -> dict:
             return stages().find_changed(path)
 
-        analyse.expand(id_range=plan_analysis()) >> find_changed()
+        analyse.expand(id_range=plan_analysis()) >> topics() >> influence() >> find_changed()
 
     process()
 

@@ -23,6 +23,8 @@ from ingest.report import SourceReport
 from ingest.retry import RetryableSourceError
 from ingest.runner import ingest_source
 from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
+from reach.report import format_chain
+from reach.stage import campaign_chain, find_campaign
 from routing.follow import follow_outbox, follow_queue
 from routing.relay import AMQP_URL_ENV, amqp_url, relay_outbox, team_queue
 
@@ -399,6 +401,46 @@ def db_status(data_dir: DataDirOption = None) -> None:
     console.print(f"migrations applied: {len(applied)}; pending: {', '.join(pending) or 'none'}")
     for table, count in counts.items():
         console.print(f"  {table:<18} {count:>10}")
+
+
+@app.command()
+@reports_errors
+def kpi(
+    config: ConfigOption,
+    campaign: Annotated[str, typer.Option(help="Campaign name from the project file.")],
+    since: Annotated[str | None, typer.Option(help="Window start [default: its start].")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end [default: its end].")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Compute, store and print a campaign's KPI chain: impulses, network, amplifiers, outcomes."""
+    project = load_config(config)
+    find_campaign(project, campaign)  # an unknown name fails before the database is opened
+    conn = _open_database(data_dir)
+    try:
+        row = campaign_chain(
+            conn, project, campaign, _parse_time(since, "--since"), _parse_time(until, "--until")
+        )
+    finally:
+        conn.close()
+    console.print(format_chain(project.project, row), highlight=False, markup=False)
+
+
+@db_app.command("grant-readonly")
+@reports_errors
+def db_grant_readonly(
+    role: Annotated[str, typer.Argument(help="Role to create or restrict (e.g. pm_reader).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Let ROLE select the reporting views (v_*) and nothing else; creates it if missing."""
+    if not role.strip():
+        raise EcholotError("ROLE must not be empty")
+    conn = _open_database(data_dir)
+    try:
+        with conn, conn.cursor() as cur:
+            views = store.grant_readonly(cur, role)
+    finally:
+        conn.close()
+    console.print(f"role {role!r} may select {len(views)} views: {', '.join(views)}")
 
 
 @config_app.command("check")

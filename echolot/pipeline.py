@@ -17,6 +17,7 @@ from ingest.report import SourceReport
 from ingest.runner import ingest_source
 from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import TopicReport, update_topics
+from reach.stage import ReachReport, update_reach
 from routing import detectors
 from routing.digests import DigestReport, route
 from routing.relay import RelayReport, amqp_url, relay_outbox
@@ -29,6 +30,7 @@ class RunSummary:
     sources: list[SourceReport] = field(default_factory=list)
     analysis: AnalysisReport = field(default_factory=AnalysisReport)
     topics: TopicReport = field(default_factory=TopicReport)
+    reach: ReachReport = field(default_factory=ReachReport)
     findings: int = 0
     digests: list[DigestReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
@@ -102,6 +104,7 @@ def _run_stages(
         summary.window = found
     start, end = summary.window = whole_days(*summary.window)
     summary.topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
+    summary.reach = update_reach(conn, config, start, end)
     summary.findings = sum(detectors.detect(conn, config, start, end).values())
     summary.digests = route(conn, config, start, end)
     url = amqp_url()
@@ -114,6 +117,7 @@ def _counts(summary: RunSummary) -> dict[str, object]:
         "sources": [asdict(s) for s in summary.sources],
         "analysis": asdict(summary.analysis),
         "topics": asdict(summary.topics),
+        "reach": asdict(summary.reach),
         "findings": summary.findings,
         "digests": [
             {"team": d.team, "id": d.digest_id, "queued": d.queued} for d in summary.digests

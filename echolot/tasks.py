@@ -22,8 +22,9 @@ from echolot.errors import EcholotError
 from ingest.runner import ingest_source
 from nlp.analyse import DEFAULT_BATCH_SIZE, analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics
+from reach.stage import update_reach
 from routing import detectors
-from routing.digests import route
+from routing.digests import route, send_alerts
 from routing.relay import amqp_url, relay_outbox
 
 T = TypeVar("T")
@@ -73,6 +74,43 @@ def analyse(config_path: str | Path, id_range: list[int]) -> dict[str, Any]:
     return _with_database(lambda conn: asdict(analyse_range(conn, analyser, (first, last))))
 
 
+def _changed_days(conn: psycopg2.extensions.connection, project: str) -> list[datetime]:
+    """Days changed since findings last ran; topics and influence cover the same days first
+    (only find_changed moves the watermark)."""
+    with conn, conn.cursor() as cur:
+        since = store.load_watermark(cur, project, FINDINGS_STAGE)
+        return store.changed_days(cur, since)[0]
+
+
+def topics(config_path: str | Path) -> dict[str, Any]:
+    """Assign new posts of every changed day to topics (creating, merging, splitting)."""
+    config = load_config(config_path)
+
+    def work(conn: psycopg2.extensions.connection) -> dict[str, Any]:
+        days = _changed_days(conn, config.project)
+        if not days:
+            return {"days": []}
+        start, end = days[0], days[-1] + timedelta(days=1)
+        report = update_topics(conn, config, start, end, analyser_for(config).embedder)
+        return {"days": [d.date().isoformat() for d in days], "topics": asdict(report)}
+
+    return _with_database(work)
+
+
+def influence(config_path: str | Path) -> dict[str, Any]:
+    """Influence, post reach and campaign KPI chains over the changed days."""
+    config = load_config(config_path)
+
+    def work(conn: psycopg2.extensions.connection) -> dict[str, Any]:
+        days = _changed_days(conn, config.project)
+        if not days:
+            return {"days": []}
+        report = update_reach(conn, config, days[0], days[-1] + timedelta(days=1))
+        return {"days": [d.date().isoformat() for d in days], "reach": asdict(report)}
+
+    return _with_database(work)
+
+
 def find_changed(config_path: str | Path) -> dict[str, Any]:
     """Recompute daily findings for every day whose posts or scores changed since last time."""
     config = load_config(config_path)
@@ -84,12 +122,10 @@ def find_changed(config_path: str | Path) -> dict[str, Any]:
         if not days:
             return {"days": [], "findings": 0}
         start, end = days[0], days[-1] + timedelta(days=1)
-        topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
         written = sum(detectors.detect(conn, config, start, end).values())
         with conn, conn.cursor() as cur:
             store.save_watermark(cur, config.project, FINDINGS_STAGE, newest)
-        return {"days": [d.date().isoformat() for d in days], "findings": written,
-                "topics": asdict(topics)}  # fmt: skip
+        return {"days": [d.date().isoformat() for d in days], "findings": written}
 
     return _with_database(work)
 
@@ -105,6 +141,19 @@ def deliver(
     reports = _with_database(lambda conn: route(conn, config, start, end, teams=teams))
     return [{"team": r.team, "digest_id": r.digest_id, "findings": r.findings,
              "queued": r.queued} for r in reports]  # fmt: skip
+
+
+def alert(config_path: str | Path, now: datetime | None = None) -> dict[str, Any]:
+    """Alert each team at once about severe findings it has not had (quiet hours permitting)."""
+    config = load_config(config_path)
+    instant = now or datetime.now(UTC)
+    sent, held = _with_database(lambda conn: send_alerts(conn, config, instant))
+    return {
+        "alerts": [{"team": r.team, "digest_id": r.digest_id, "findings": r.findings,
+                    "queued": r.queued} for r in sent],
+        "held": [{"team": h.team, "findings": h.findings, "until": h.until.isoformat()}
+                 for h in held],
+    }  # fmt: skip
 
 
 def relay() -> dict[str, Any]:
