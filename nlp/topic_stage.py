@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import psycopg2.extensions
@@ -31,9 +31,15 @@ def update_topics(
     end: datetime,
     embedder: Embedder | None = None,
 ) -> TopicReport:
-    """Posts that already have a topic keep it, so rerunning a window changes nothing."""
+    """Re-cluster the look-back horizon when [start, end) has posts the stage has not seen;
+    a rerun over a window it has seen does nothing."""
+    settings = config.nlp.topics
     with conn, conn.cursor() as cur:
-        rows = store.embedded_posts_in_window(cur, start, end)
+        fresh = store.unchecked_topic_posts(cur, start, end)
+        if not fresh:
+            return TopicReport(topics=len(store.live_topics(cur, config.project)))
+        since = min(start, end - timedelta(days=settings.lookback_days))
+        rows = store.topic_horizon(cur, since, end)
         existing = [
             Topic(topic_id, np.asarray(centroid, dtype=np.float32), size, list(keywords),
                   area, label)
@@ -41,18 +47,15 @@ def update_topics(
                 cur, config.project
             )
         ]  # fmt: skip
-    report = TopicReport(posts=len(rows))
-    if not rows:
-        report.topics = len(existing)
-        return report
-    texts = [text for _, text, _, _ in rows]
-    vectors = np.asarray([vector for _, _, vector, _ in rows], dtype=np.float32)
+    texts = [text for _, text, *_ in rows]
+    vectors = np.asarray([vector for _, _, vector, *_ in rows], dtype=np.float32)
+    previous = [topic_id for _, _, _, topic_id, _ in rows]
     area_vectors = None
     if embedder is not None and config.product_areas:
         descriptions = [f"{a.name}: {', '.join(a.keywords)}" for a in config.product_areas]
         area_vectors = embedder.embed(descriptions)
     plan = plan_topics(
-        texts, vectors, existing, config.nlp.topics, config.product_areas, area_vectors
+        texts, vectors, existing, settings, config.product_areas, area_vectors, previous
     )
     with conn, conn.cursor() as cur:
         for topic in [*plan.topics, *plan.retired]:
@@ -61,10 +64,15 @@ def update_topics(
                 keywords=topic.keywords, product_area=topic.product_area,
                 centroid=topic.centroid.tolist(), size=topic.size,
             )  # fmt: skip
+        # Only posts whose topic changed, or that the stage sees for the first time.
         store.assign_topics(
             cur,
-            [(post_id, t.id if t else None) for (post_id, *_), t in zip(rows, plan.assignment,
-                                                                          strict=True)],
+            [
+                (post_id, topic.id if topic else None)
+                for (post_id, _, _, before, checked), topic in zip(rows, plan.assignment,
+                                                                     strict=True)
+                if not checked or before != (topic.id if topic else None)
+            ],
         )  # fmt: skip
         for event in plan.events:
             other = event.other.id if event.other else None
@@ -72,9 +80,11 @@ def update_topics(
                 store.retire_topic(cur, other, merged_into=event.topic.id)
             store.add_topic_event(cur, config.project, event.kind, event.topic.id, other,
                                   event.details)  # fmt: skip
-    report.topics = len(plan.topics)
-    report.created = sum(e.kind == "created" for e in plan.events)
-    report.merged = sum(e.kind == "merged" for e in plan.events)
-    report.split = sum(e.kind == "split" for e in plan.events)
-    report.outlier_share = round(plan.outlier_share, 4)
-    return report
+    return TopicReport(
+        posts=sum(not checked for *_, checked in rows),
+        topics=len(plan.topics),
+        created=sum(e.kind == "created" for e in plan.events),
+        merged=sum(e.kind == "merged" for e in plan.events),
+        split=sum(e.kind == "split" for e in plan.events),
+        outlier_share=round(plan.outlier_share, 4),
+    )

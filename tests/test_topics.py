@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-from conftest import count
+from conftest import REPO, count
+from sklearn.metrics import adjusted_rand_score
 
 from echolot import store
 from echolot.config import ProductArea, TopicSettings, load_config
+from echolot.pipeline import whole_days
+from ingest.runner import ingest_source
+from nlp.analyse import analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics
 from nlp.topics import Topic, plan_topics
 
+EXAMPLE = REPO / "config" / "example.yaml"
 SETTINGS = TopicSettings(min_cluster_size=5, join_similarity=0.6)
 RNG = np.random.default_rng(7)
 DIRECTIONS = np.linalg.qr(RNG.normal(size=(384, 8)))[0].T  # 8 orthogonal unit directions
@@ -75,13 +80,39 @@ def test_converged_topics_are_merged_and_recorded() -> None:
 
 
 def test_a_topic_whose_posts_fall_apart_is_split() -> None:
+    texts, vectors = window((6, 12), (7, 12))
     middle = DIRECTIONS[6] + DIRECTIONS[7]
-    existing = [Topic(1, middle / np.linalg.norm(middle), 50, ["app"])]
-    settings = TopicSettings(min_cluster_size=5, join_similarity=0.5)
-    plan = plan_topics(*window((6, 12), (7, 12)), existing, settings)
+    existing = [Topic(1, middle / np.linalg.norm(middle), 24, ["app"])]
+    plan = plan_topics(texts, vectors, existing, SETTINGS, previous=[1] * 24)
     splits = [e for e in plan.events if e.kind == "split"]
-    assert len(splits) == 1 and splits[0].topic.id == 1
-    assert len(plan.topics) == 2
+    assert len(splits) == 1 and splits[0].topic.id == 1 and splits[0].details["posts"] == 12
+    assert len(plan.topics) == 2 and plan.topics[0].id == 1
+    # The topic keeps the group it shares most posts with (the first, on a tie).
+    assert {name(t) for t in plan.assignment[:12]} == {name(plan.topics[0])}
+
+
+def test_topics_absorbed_by_one_cluster_are_merged_into_the_larger() -> None:
+    texts, vectors = window((5, 30))
+    existing = [Topic(1, DIRECTIONS[5].copy(), 20), Topic(2, DIRECTIONS[5].copy(), 10)]
+    plan = plan_topics(texts, vectors, existing, SETTINGS, previous=[1] * 20 + [2] * 10)
+    assert [t.id for t in plan.topics] == [1] and [t.id for t in plan.retired] == [2]
+    merged = [e for e in plan.events if e.kind == "merged"]
+    assert (merged[0].topic.id, merged[0].other.id, merged[0].details["posts"]) == (1, 2, 10)
+    assert all(t.id == 1 for t in plan.assignment) and plan.topics[0].size == 30
+
+
+def test_ids_follow_their_posts_when_the_horizon_is_clustered_again() -> None:
+    texts, vectors = window((0, 20), (1, 15))
+    first = plan_topics(texts, vectors, [], SETTINGS)
+    ids = {name(t): t.id for t in stored(first)}
+    previous = [t.id for t in first.assignment] + [None] * 22
+    more_texts, more_vectors = window((1, 10), (3, 12))
+    both = np.vstack([vectors, more_vectors])
+    plan = plan_topics(texts + more_texts, both, first.topics, SETTINGS, previous=previous)
+    assert {name(t): t.id for t in plan.topics if t.id} == ids
+    assert [name(e.topic) for e in plan.events if e.kind == "created"] == ["pairing"]
+    grown = {e.topic.id: e.details for e in plan.events if e.kind == "grown"}
+    assert grown == {ids["widget"]: {"posts": 10, "moved_in": 0, "dropped": 0}}
 
 
 def test_topics_map_to_product_areas_by_keywords() -> None:
@@ -117,3 +148,68 @@ def test_update_topics_stores_assignments_and_a_rerun_changes_nothing(db) -> Non
     assert count(db, "topic_events", "kind = 'created'") == 2
     again = update_topics(db, config, day, datetime(2026, 11, 10, tzinfo=UTC))
     assert again.posts == 0 and count(db, "topics") == 2
+
+
+def _snapshot(conn) -> tuple[dict[int, int], dict[int, str]]:
+    """(post id -> topic id, -1 for outliers) and (topic id -> label) of the live topics."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT post_id, coalesce(topic_id, -1) FROM post_nlp WHERE topic_checked")
+        posts = dict(cur.fetchall())
+        cur.execute("SELECT id, label FROM topics WHERE status = 'active'")
+        return posts, dict(cur.fetchall())
+
+
+def _forget_topics(conn) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute("UPDATE post_nlp SET topic_id = NULL, topic_checked = false")
+        cur.execute("DELETE FROM topic_events")
+        cur.execute("DELETE FROM topics")
+
+
+def test_sample_scored_in_two_halves_gets_the_same_topics_as_at_once(db) -> None:
+    """ "Same": a one-to-one map between the topics of both runs in which every topic holds
+    exactly the same posts under the same label (adjusted Rand index 1.0, the documented bar is
+    ≥ 0.9), and every first-half post that changed topic on the second run is on record in a
+    topic event (merged, split, or moved in / dropped)."""
+    config = load_config(EXAMPLE)
+    sources = [s for s in config.sources if s.enabled]
+    for source in sources:
+        ingest_source(db, source)
+    analyser = analyser_for(config)
+    for id_range in plan_batches(db, analyser):
+        analyse_range(db, analyser, id_range)
+    with db, db.cursor() as cur:
+        start, end = whole_days(*store.post_time_range(cur, [s.name for s in sources]))
+    middle = start + (end - start) // 2
+
+    once = update_topics(db, config, start, end, analyser.embedder)
+    at_once, once_labels = _snapshot(db)
+    _forget_topics(db)
+    update_topics(db, config, start, middle, analyser.embedder)
+    first_half, _ = _snapshot(db)
+    second = update_topics(db, config, middle, end, analyser.embedder)
+    halves, halves_labels = _snapshot(db)
+
+    assert at_once.keys() == halves.keys() and len(at_once) == count(db, "post_embeddings")
+    assert 0 < len(first_half) < len(at_once)
+    posts = sorted(at_once)
+    rand = adjusted_rand_score([at_once[p] for p in posts], [halves[p] for p in posts])
+    assert rand >= 0.9
+    pairs = {(at_once[p], halves[p]) for p in posts}
+    assert len(pairs) == len({a for a, _ in pairs}) == len({h for _, h in pairs})  # one-to-one
+    assert sorted(once_labels[a] for a, _ in pairs if a > 0) == sorted(halves_labels.values())
+    assert once.topics == second.topics >= 10
+    assert once.outlier_share == second.outlier_share <= 0.25
+
+    moved = sum(halves[p] != t for p, t in first_half.items() if t != -1)
+    with db, db.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(sum((details->>'moved_in')::int), 0) "
+            "+ coalesce(sum((details->>'dropped')::int), 0) FROM topic_events"
+        )
+        on_record = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM topics WHERE status = 'merged' AND merged_into IS NULL")
+        assert cur.fetchone()[0] == 0
+    assert on_record == moved
+    assert count(db, "topic_events", "kind = 'merged'") == second.merged
+    assert count(db, "topics", "status = 'merged'") == second.merged
