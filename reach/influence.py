@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -26,6 +26,8 @@ from echolot.config import InfluenceSettings
 from reach.graph import Graph, Node, graph_from_arrays, pagerank
 
 KINDS = ("repost", "quote", "reply", "mention")
+COMPONENTS = ("potential_reach", "amplification", "centrality", "consistency")
+COUNTED = ("reposts", "quotes", "replies", "likes")
 
 
 @dataclass(frozen=True, order=True)
@@ -70,8 +72,7 @@ class ActiveDay(NamedTuple):
     areas: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AuthorInfluence:
+class AuthorInfluence(NamedTuple):
     scope: Scope
     author: Node
     potential_reach: float
@@ -81,7 +82,8 @@ class AuthorInfluence:
     score: float
     rank: int | None  # None: not eligible to lead (no own post in the scope, or owned)
     is_leader: bool
-    details: dict[str, Any] = field(default_factory=dict)
+    # raw figures behind the components, and the weights that combined them
+    details: dict[str, Any]
 
 
 def scopes_of(topic_id: int | None, areas: Iterable[str]) -> list[Scope]:
@@ -108,6 +110,21 @@ def strongest_edges(
     return list(best.values())
 
 
+def _grouped(keys: Sequence[tuple[int | None, tuple[str, ...]]]) -> dict[Scope, np.ndarray]:
+    """Scope -> indices of the items (posts or edges) with these (topic, areas) keys that count
+    towards it. Items share few distinct keys, so scopes are worked out once per key."""
+    key_ids: dict[tuple[int | None, tuple[str, ...]], int] = {}
+    ids = np.fromiter((key_ids.setdefault(k, len(key_ids)) for k in keys), np.int64, len(keys))
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(len(key_ids) + 1))
+    parts: dict[Scope, list[np.ndarray]] = defaultdict(list)
+    for (topic_id, areas), key_id in key_ids.items():
+        members = order[bounds[key_id] : bounds[key_id + 1]]
+        for scope in scopes_of(topic_id, areas):
+            parts[scope].append(members)
+    return {scope: np.sort(np.concatenate(chunks)) for scope, chunks in parts.items()}
+
+
 def compute_influence(
     posts: Sequence[PostFacts],
     edges: Sequence[EdgeFacts],
@@ -115,8 +132,9 @@ def compute_influence(
     settings: InfluenceSettings,
     window_end: datetime,
     owned: frozenset[Node] = frozenset(),
-) -> list[AuthorInfluence]:
-    """Influence rows for every author active in the window, per scope; empty input, none."""
+) -> list[ScopeInfluence]:
+    """Influence of every author active in the window, per scope; empty input, none.
+    `influence_rows` turns the result into rows."""
     kind_weight = settings.edge_weights.model_dump()
     nodes: dict[Node, int] = {}
     for edge in edges:
@@ -127,29 +145,34 @@ def compute_influence(
     if not nodes:
         return []
     node_list = list(nodes)
-    sources = np.fromiter((nodes[e.source] for e in edges), dtype=np.int64, count=len(edges))
-    targets = np.fromiter((nodes[e.target] for e in edges), dtype=np.int64, count=len(edges))
-    kinds = np.fromiter((KINDS.index(e.kind) for e in edges), dtype=np.int64, count=len(edges))
-    edge_weights = np.asarray([kind_weight[k] for k in KINDS])[kinds] if len(edges) else np.zeros(0)
+    kind_ids = {kind: k for k, kind in enumerate(KINDS)}
+    sources = np.fromiter((nodes[e.source] for e in edges), np.int64, len(edges))
+    targets = np.fromiter((nodes[e.target] for e in edges), np.int64, len(edges))
+    kinds = np.fromiter((kind_ids[e.kind] for e in edges), np.int64, len(edges))
+    edge_weights = np.asarray([kind_weight[k] for k in KINDS])[kinds]
     graph = graph_from_arrays(node_list, nodes, sources, targets, edge_weights)
     global_rank = pagerank(graph, settings.damping)
 
-    edges_in: dict[Scope, list[int]] = defaultdict(list)
-    for i, edge in enumerate(edges):
-        for scope in scopes_of(edge.topic_id, edge.areas):
-            edges_in[scope].append(i)
-    posts_in: dict[Scope, list[PostFacts]] = defaultdict(list)
-    for post in posts:
-        for scope in scopes_of(post.topic_id, post.areas):
-            posts_in[scope].append(post)
-    days_in: dict[tuple[Scope, Node], set[date]] = defaultdict(set)
+    post_authors = np.fromiter((nodes[p.author] for p in posts), np.int64, len(posts))
+    post_counts = np.asarray([(p.reposts, p.quotes, p.replies, p.likes) for p in posts], float)
+    edges_in = _grouped([(e.topic_id, e.areas) for e in edges])
+    posts_in = _grouped([(p.topic_id, p.areas) for p in posts])
+    days_in: dict[Scope, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
     for day in active:
-        for scope in scopes_of(day.topic_id, day.areas):
-            days_in[(scope, day.author)].add(day.day)
-    audience = _audience_at_window_end(posts, window_end)
+        if day.author in nodes:
+            for scope in scopes_of(day.topic_id, day.areas):
+                days_in[scope][nodes[day.author]].add(day.day)
+    audience_of = _audience_at_window_end(posts, window_end)
+    audience = np.asarray([audience_of.get(node, 0) for node in node_list], float)
+    owned_mask = np.zeros(len(node_list), bool)
+    owned_mask[[nodes[node] for node in owned if node in nodes]] = True
+    name_order = np.empty(len(node_list), np.int64)
+    name_order[sorted(range(len(node_list)), key=node_list.__getitem__)] = np.arange(len(node_list))
 
-    rows: list[AuthorInfluence] = []
+    results: list[ScopeInfluence] = []
+    nothing = np.zeros(0, np.int64)
     for scope in sorted(set(edges_in) | set(posts_in)):
+        post_ids = posts_in.get(scope, nothing)
         context = _ScopeContext(
             scope=scope,
             graph=graph,
@@ -158,14 +181,16 @@ def compute_influence(
             sources=sources,
             targets=targets,
             kinds=kinds,
-            edge_ids=np.asarray(edges_in.get(scope, []), dtype=np.int64),
-            posts=posts_in.get(scope, []),
+            edge_ids=edges_in.get(scope, nothing),
+            post_authors=post_authors[post_ids],
+            post_counts=post_counts[post_ids] if len(post_ids) else np.zeros((0, 4)),
             audience=audience,
-            days_in=days_in,
-            owned=owned,
+            active_days={i: len(days) for i, days in days_in.get(scope, {}).items()},
+            owned=owned_mask,
+            name_order=name_order,
         )
-        rows.extend(context.rows())
-    return rows
+        results.append(context.compute())
+    return results
 
 
 def _audience_at_window_end(posts: Sequence[PostFacts], window_end: datetime) -> dict[Node, int]:
@@ -179,6 +204,56 @@ def _audience_at_window_end(posts: Sequence[PostFacts], window_end: datetime) ->
     return {author: value for author, (_, value) in latest.items()}
 
 
+@dataclass(frozen=True)
+class ScopeInfluence:
+    """One scope's influence, column by column (index j = j-th member of the scope)."""
+
+    scope: Scope
+    nodes: list[Node]  # the graph's nodes; members index into it
+    members: np.ndarray
+    components: dict[str, np.ndarray]  # each 0..1, keyed by COMPONENTS
+    scores: np.ndarray
+    ranks: np.ndarray  # 1 = first; 0 = not eligible (no own post in the scope, or owned)
+    leaders: np.ndarray  # bool
+    raw: dict[str, np.ndarray]  # the figures behind the components
+    weights: dict[str, float]
+    consistency_days: int
+
+    def rows(self) -> Iterator[AuthorInfluence]:
+        """The scope as rows; plain Python values, since one row per member is many."""
+        raw = self.raw
+        received, counted = raw["received"].T.tolist(), raw["counted"].T.tolist()
+        topic_rank = raw["topic_pagerank"]
+        columns = zip(
+            self.members.tolist(), *(self.components[n].tolist() for n in COMPONENTS),
+            self.scores.tolist(), self.ranks.tolist(), self.leaders.tolist(),
+            raw["audience"].tolist(), received, counted, raw["engagement"].tolist(),
+            raw["amplifiers"].tolist(), raw["pagerank"].tolist(),
+            topic_rank.tolist() if topic_rank is not None else [None] * len(self.members),
+            raw["posts"].tolist(), raw["active_days"].tolist(), strict=True,
+        )  # fmt: skip
+        for (i, reach, amplification, centrality, consistency, score, rank, leader, audience,
+             got, platform, engaged, amplified, pagerank_value, topic_value, posts,
+             days) in columns:  # fmt: skip
+            details = {
+                "audience": int(audience),
+                "received": {"repost": int(got[0]), "quote": int(got[1]),
+                             "reply": int(got[2]), "mention": int(got[3])},
+                "platform_counts": {"reposts": int(platform[0]), "quotes": int(platform[1]),
+                                    "replies": int(platform[2]), "likes": int(platform[3])},
+                "engagement": engaged,
+                "distinct_amplifiers": int(amplified),
+                "pagerank": pagerank_value,
+                "topic_pagerank": topic_value,
+                "posts": int(posts),
+                "active_days": int(days),
+                "consistency_days": self.consistency_days,
+                "weights": self.weights,
+            }  # fmt: skip
+            yield AuthorInfluence(self.scope, self.nodes[i], reach, amplification, centrality,
+                                  consistency, score, rank or None, leader, details)  # fmt: skip
+
+
 @dataclass
 class _ScopeContext:
     scope: Scope
@@ -189,30 +264,29 @@ class _ScopeContext:
     targets: np.ndarray
     kinds: np.ndarray
     edge_ids: np.ndarray
-    posts: list[PostFacts]
-    audience: dict[Node, int]
-    days_in: dict[tuple[Scope, Node], set[date]]
-    owned: frozenset[Node]
+    post_authors: np.ndarray  # node index of each post in the scope
+    post_counts: np.ndarray  # reposts, quotes, replies, likes of each post in the scope
+    audience: np.ndarray  # per node
+    active_days: dict[int, int]  # node index -> days active in the scope
+    owned: np.ndarray  # bool per node
+    name_order: np.ndarray  # per node: its position when nodes are sorted (for ties)
 
-    def rows(self) -> list[AuthorInfluence]:
+    def compute(self) -> ScopeInfluence:
         size = len(self.graph.nodes)
-        index = self.graph.index
         targets = self.targets[self.edge_ids]
-        received = np.zeros((len(KINDS), size))
-        for k in range(len(KINDS)):
-            mask = self.kinds[self.edge_ids] == k
-            received[k] = np.bincount(targets[mask], minlength=size)
+        kinds = self.kinds[self.edge_ids]
+        received = np.stack([np.bincount(targets[kinds == k], minlength=size)
+                             for k in range(len(KINDS))]).astype(float)  # fmt: skip
         pairs = np.unique(self.sources[self.edge_ids] * size + targets)
-        amplifiers = np.bincount(pairs % size, minlength=size) if len(pairs) else np.zeros(size)
+        amplifiers = np.bincount(pairs % size, minlength=size).astype(float)
 
         # What the platform counted (reposts etc. by people outside our data too) beside what
         # we observed; the larger of the two, so nothing is counted twice.
-        counted = np.zeros((4, size))  # reposts, quotes, replies, likes
-        post_count = np.zeros(size)
-        for post in self.posts:
-            i = index[post.author]
-            counted[:, i] += (post.reposts, post.quotes, post.replies, post.likes)
-            post_count[i] += 1
+        counted = np.stack([
+            np.bincount(self.post_authors, weights=self.post_counts[:, c], minlength=size)
+            for c in range(4)
+        ])  # fmt: skip
+        post_count = np.bincount(self.post_authors, minlength=size).astype(float)
         weights = self.settings.edge_weights
         engagement = (
             weights.repost * np.maximum(received[0], counted[0])
@@ -222,76 +296,50 @@ class _ScopeContext:
             + self.settings.like_weight * counted[3]
         )
         members = np.flatnonzero((post_count > 0) | (received.sum(axis=0) > 0))
-        if self.scope == ALL:
-            centrality, topic_rank = self.global_rank, None
-        else:
+        topic_rank = None
+        if self.scope != ALL:
             topic_rank = pagerank(self.graph, self.settings.damping, personalization=post_count)
-            centrality = topic_rank
-        audience = np.asarray([self.audience.get(self.graph.nodes[i], 0) for i in members], float)
+        centrality = self.global_rank if topic_rank is None else topic_rank
+        active = np.asarray([self.active_days.get(i, 0) for i in members.tolist()], float)
         components = {
-            "potential_reach": _log_scaled(audience),
+            "potential_reach": _log_scaled(self.audience[members]),
             "amplification": (
-                _log_scaled(engagement[members]) + _log_scaled(amplifiers[members].astype(float))
-            )
-            / 2,
+                _log_scaled(engagement[members]) + _log_scaled(amplifiers[members])
+            ) / 2,
             "centrality": _max_scaled(centrality[members]),
-            "consistency": np.asarray(
-                [len(self.days_in.get((self.scope, self.graph.nodes[i]), ())) for i in members],
-                float,
-            )
-            / self.settings.consistency_days,
-        }
-        components["consistency"] = np.minimum(components["consistency"], 1.0)
+            "consistency": np.minimum(active / self.settings.consistency_days, 1.0),
+        }  # fmt: skip
         weight_of = self.settings.weights.model_dump()
-        total_weight = sum(weight_of.values())
-        scores = sum(weight_of[name] * values for name, values in components.items()) / total_weight
+        scores = sum(weight_of[n] * components[n] for n in COMPONENTS) / sum(weight_of.values())
 
-        eligible = [
-            j
-            for j, i in enumerate(members)
-            if post_count[i] > 0 and self.graph.nodes[i] not in self.owned
-        ]
-        eligible.sort(key=lambda j: (-scores[j], self.graph.nodes[members[j]]))
-        rank_of = {j: position + 1 for position, j in enumerate(eligible)}
-        leaders = self.settings.leaders.cutoff(len(eligible))
-
-        rows = []
-        for j, i in enumerate(members):
-            rank = rank_of.get(j)
-            details = {
-                "audience": int(audience[j]),
-                "received": {kind: int(received[k, i]) for k, kind in enumerate(KINDS)},
-                "platform_counts": dict(
-                    zip(
-                        ("reposts", "quotes", "replies", "likes"),
-                        (int(v) for v in counted[:, i]),
-                        strict=True,
-                    )
-                ),
-                "engagement": round(float(engagement[i]), 4),
-                "distinct_amplifiers": int(amplifiers[i]),
-                "pagerank": float(self.global_rank[i]),
-                "topic_pagerank": None if topic_rank is None else float(topic_rank[i]),
-                "posts": int(post_count[i]),
-                "active_days": len(self.days_in.get((self.scope, self.graph.nodes[i]), ())),
-                "consistency_days": self.settings.consistency_days,
-                "weights": weight_of,
-            }
-            rows.append(
-                AuthorInfluence(
-                    scope=self.scope,
-                    author=self.graph.nodes[i],
-                    potential_reach=float(components["potential_reach"][j]),
-                    amplification=float(components["amplification"][j]),
-                    centrality=float(components["centrality"][j]),
-                    consistency=float(components["consistency"][j]),
-                    score=float(scores[j]),
-                    rank=rank,
-                    is_leader=rank is not None and rank <= leaders,
-                    details=details,
-                )
-            )
-        return rows
+        # Rank eligible members by score, ties by platform and author id.
+        eligible = np.flatnonzero((post_count[members] > 0) & ~self.owned[members])
+        order = eligible[np.lexsort((self.name_order[members[eligible]], -scores[eligible]))]
+        ranks = np.zeros(len(members), np.int64)
+        ranks[order] = np.arange(1, len(order) + 1)
+        cutoff = self.settings.leaders.cutoff(len(order))
+        return ScopeInfluence(
+            scope=self.scope,
+            nodes=self.graph.nodes,
+            members=members,
+            components=components,
+            scores=scores,
+            ranks=ranks,
+            leaders=(ranks > 0) & (ranks <= cutoff),
+            raw={
+                "audience": self.audience[members],
+                "received": received[:, members],
+                "counted": counted[:, members],
+                "engagement": np.round(engagement[members], 4),
+                "amplifiers": amplifiers[members],
+                "pagerank": self.global_rank[members],
+                "topic_pagerank": None if topic_rank is None else topic_rank[members],
+                "posts": post_count[members],
+                "active_days": active,
+            },
+            weights=weight_of,
+            consistency_days=self.settings.consistency_days,
+        )
 
 
 def _log_scaled(values: np.ndarray) -> np.ndarray:
@@ -303,6 +351,10 @@ def _log_scaled(values: np.ndarray) -> np.ndarray:
 def _max_scaled(values: np.ndarray) -> np.ndarray:
     top = values.max(initial=0.0)
     return values / top if top > 0 else np.zeros_like(values)
+
+
+def influence_rows(results: Iterable[ScopeInfluence]) -> list[AuthorInfluence]:
+    return [row for result in results for row in result.rows()]
 
 
 def explain(row: AuthorInfluence) -> float:

@@ -23,6 +23,7 @@ from reach.influence import (
     EdgeFacts,
     PostFacts,
     compute_influence,
+    influence_rows,
     strongest_edges,
 )
 from reach.kpi import ChainInputs, SentimentPost, compute_chain
@@ -52,20 +53,22 @@ def update_reach(
         edges = store.interaction_edges(cur, start, end)
         active = store.active_days(cur, end - timedelta(days=settings.consistency_days), end)
         owned = owned_authors(cur, config.campaigns)
-        rows = compute_influence(
-            [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
-            strongest_edges(
-                (
-                    (e[2], EdgeFacts((e[0], e[3]), (e[0], e[4]), e[1], e[5], tuple(e[6])))
-                    for e in edges
-                    if e[3] and e[4]
+        rows = influence_rows(
+            compute_influence(
+                [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
+                strongest_edges(
+                    (
+                        (e[2], EdgeFacts((e[0], e[3]), (e[0], e[4]), e[1], e[5], tuple(e[6])))
+                        for e in edges
+                        if e[3] and e[4]
+                    ),
+                    settings.edge_weights.model_dump(),
                 ),
-                settings.edge_weights.model_dump(),
-            ),
-            [ActiveDay((a[0], a[1]), a[2], a[3], tuple(a[4])) for a in active],
-            settings,
-            window_end=end,
-            owned=frozenset(owned),
+                [ActiveDay((a[0], a[1]), a[2], a[3], tuple(a[4])) for a in active],
+                settings,
+                window_end=end,
+                owned=frozenset(owned),
+            )
         )
         store.replace_influence(
             cur,

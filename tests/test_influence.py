@@ -25,6 +25,7 @@ from reach.influence import (
     Scope,
     compute_influence,
     explain,
+    influence_rows,
 )
 from reach.stage import update_reach
 
@@ -90,7 +91,7 @@ def test_components_rank_and_explain_the_score() -> None:
         EdgeFacts(x("hub"), x("leaf"), "mention", 8, ()),
     ]
     active = [ActiveDay(x("hub"), (T0 - timedelta(days=d)).date(), 7, ("app",)) for d in range(7)]
-    rows = compute_influence(posts, edges, active, InfluenceSettings(), END)
+    rows = influence_rows(compute_influence(posts, edges, active, InfluenceSettings(), END))
 
     by_scope: dict[Scope, dict] = {}
     for row in rows:
@@ -115,7 +116,8 @@ def test_components_rank_and_explain_the_score() -> None:
 def test_owned_accounts_are_scored_but_never_lead() -> None:
     posts = [post(x("brand"), 1_000_000), post(x("fan"), 10)]
     edges = [EdgeFacts(x("fan"), x("brand"), "repost", 7, ("app",))]
-    rows = compute_influence(posts, edges, [], InfluenceSettings(), END, frozenset({x("brand")}))
+    results = compute_influence(posts, edges, [], InfluenceSettings(), END, frozenset({x("brand")}))
+    rows = influence_rows(results)
     overall = {r.author: r for r in rows if r.scope == ALL}
     assert overall[x("brand")].rank is None and not overall[x("brand")].is_leader
     assert overall[x("fan")].rank == 1
@@ -124,7 +126,9 @@ def test_owned_accounts_are_scored_but_never_lead() -> None:
 def test_leaders_by_percentile() -> None:
     posts = [post(x(f"u{i}"), 10 * (i + 1)) for i in range(10)]
     settings = InfluenceSettings.model_validate({"leaders": {"top_percentile": 20}})
-    rows = [r for r in compute_influence(posts, [], [], settings, END) if r.scope == ALL]
+    rows = [
+        r for r in influence_rows(compute_influence(posts, [], [], settings, END)) if r.scope == ALL
+    ]
     assert sorted(r.author for r in rows if r.is_leader) == [x("u8"), x("u9")]
 
 

@@ -1,0 +1,193 @@
+"""Influence computation on a synthetic interaction graph of 1 million edges, beside networkx.
+
+Builds a graph the shape social graphs have (few authors receive most interactions: targets
+drawn Zipf-like, sources uniformly), with edge kinds, discovered topics and product areas, one
+post per author with an audience. Then, each in a fresh child process so peak memory is its own:
+
+* `reach.influence.compute_influence`: the whole stage computation -- graph, weighted PageRank,
+  a topic-sensitive PageRank per topic and area, all four components, ranks and leaders;
+* `networkx.pagerank` on the same weighted graph (the baseline), graph construction included;
+  its ranking is compared with ours.
+
+    .venv/bin/python bench/influence.py [--edges 1000000] [--authors 200000] [--topics 10]
+
+Ends with one JSON line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+KINDS = ("repost", "quote", "reply", "mention")
+AREAS = ("app", "hardware", "connectivity", "pricing")
+
+
+def synthetic(edges: int, authors: int, topics: int, seed: int = 20261127) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    # Zipf-like popularity: author k is interacted with in proportion to 1 / (k + 10).
+    popularity = 1.0 / (np.arange(authors) + 10.0)
+    targets = rng.choice(authors, size=edges, p=popularity / popularity.sum())
+    sources = rng.integers(0, authors, size=edges)
+    kinds = rng.choice(len(KINDS), size=edges, p=[0.35, 0.1, 0.35, 0.2])
+    edge_topics = rng.integers(1, topics + 1, size=edges)
+    post_topics = rng.integers(1, topics + 1, size=authors)
+    audiences = rng.lognormal(mean=6, sigma=2, size=authors).astype(np.int64)
+    return {"sources": sources, "targets": targets, "kinds": kinds, "edge_topics": edge_topics,
+            "post_topics": post_topics, "audiences": audiences}  # fmt: skip
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_ours(args: argparse.Namespace, out: Any) -> None:
+    from datetime import UTC, datetime
+
+    from echolot.config import InfluenceSettings
+    from reach.influence import ALL, EdgeFacts, PostFacts, compute_influence, influence_rows
+
+    data = synthetic(args.edges, args.authors, args.topics)
+    when = datetime(2026, 11, 5, tzinfo=UTC)
+    names = [("x", str(i)) for i in range(args.authors)]
+    area_of = [(AREAS[t % len(AREAS)],) for t in range(args.topics + 1)]
+    edges = [
+        EdgeFacts(names[s], names[t], KINDS[k], int(topic), area_of[topic])
+        for s, t, k, topic in zip(data["sources"], data["targets"], data["kinds"],
+                                  data["edge_topics"], strict=True)
+    ]  # fmt: skip
+    posts = [
+        PostFacts(names[i], int(data["post_topics"][i]), area_of[data["post_topics"][i]],
+                  int(data["audiences"][i]), when, 0, 0, 0, 0)
+        for i in range(args.authors)
+    ]  # fmt: skip
+    input_rss = peak_rss_mib()
+    started = time.perf_counter()
+    results = compute_influence(
+        posts, edges, [], InfluenceSettings(), datetime(2026, 11, 6, tzinfo=UTC)
+    )
+    seconds = time.perf_counter() - started
+    compute_rss = peak_rss_mib()
+    rows = influence_rows(results)
+    rows_seconds = time.perf_counter() - started - seconds
+    overall = next(r for r in results if r.scope == ALL)
+    top = np.argsort(-overall.raw["pagerank"], kind="stable")[:20]
+    out.put({
+        "seconds": round(seconds, 2), "peak_rss_mib": compute_rss,
+        "rows_seconds": round(rows_seconds, 2), "rows_peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib_before_compute": input_rss, "rows": len(rows), "scopes": len(results),
+        "top": [[overall.nodes[overall.members[j]][1], float(overall.raw["pagerank"][j])]
+                for j in top],
+    })  # fmt: skip
+
+
+def run_networkx(args: argparse.Namespace, out: Any) -> None:
+    import networkx as nx
+
+    from echolot.config import EdgeWeights
+
+    data = synthetic(args.edges, args.authors, args.topics)
+    weight_of = EdgeWeights().model_dump()
+    kind_weights = np.asarray([weight_of[k] for k in KINDS])[data["kinds"]]
+    input_rss = peak_rss_mib()
+    started = time.perf_counter()
+    graph = nx.DiGraph()
+    # Repeated edges add up, self-loops dropped: the same graph reach.graph builds.
+    totals: dict[tuple[str, str], float] = {}
+    for s, t, w in zip(data["sources"], data["targets"], kind_weights, strict=True):
+        if s != t:
+            key = (str(s), str(t))
+            totals[key] = totals.get(key, 0.0) + w
+    graph.add_weighted_edges_from((s, t, w) for (s, t), w in totals.items())
+    graph.add_nodes_from(str(i) for i in range(args.authors))
+    built = time.perf_counter()
+    rank = nx.pagerank(graph, alpha=0.85, tol=1e-10, max_iter=200)
+    seconds = time.perf_counter() - started
+    top = sorted(rank.items(), key=lambda item: -item[1])[:20]
+    out.put({
+        "seconds": round(seconds, 2), "graph_seconds": round(built - started, 2),
+        "pagerank_seconds": round(seconds - (built - started), 2),
+        "peak_rss_mib": peak_rss_mib(), "peak_rss_mib_before_compute": input_rss,
+        "top": [[node, value] for node, value in top],
+    })  # fmt: skip
+
+
+def in_child(target: Any, args: argparse.Namespace) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")  # a fresh process: its own peak RSS
+    queue = context.Queue()
+    process = context.Process(target=target, args=(args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        total_kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {total_kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edges", type=int, default=1_000_000)
+    parser.add_argument("--authors", type=int, default=200_000)
+    parser.add_argument("--topics", type=int, default=10)
+    args = parser.parse_args()
+
+    ours = in_child(run_ours, args)
+    baseline = in_child(run_networkx, args)
+    ours_top = [node for node, _ in ours.pop("top")]
+    nx_top = dict(baseline.pop("top"))
+    figures = {
+        "benchmark": "influence",
+        "machine": machine(),
+        "edges": args.edges,
+        "authors": args.authors,
+        "topics": args.topics,
+        "influence_seconds": ours["seconds"],
+        "influence_peak_rss_mib": ours["peak_rss_mib"],
+        "influence_rows": ours["rows"],
+        "rows_seconds": ours["rows_seconds"],
+        "rows_peak_rss_mib": ours["rows_peak_rss_mib"],
+        "influence_scopes": ours["scopes"],
+        "networkx_pagerank_seconds": baseline["seconds"],
+        "networkx_graph_seconds": baseline["graph_seconds"],
+        "networkx_peak_rss_mib": baseline["peak_rss_mib"],
+        "input_rss_mib": {"influence": ours["peak_rss_mib_before_compute"],
+                          "networkx": baseline["peak_rss_mib_before_compute"]},
+        "top20_agree_with_networkx": ours_top == list(nx_top),
+        "target_seconds": 10,
+    }  # fmt: skip
+    print(
+        f"influence on {args.edges:,} edges: {ours['seconds']} s, peak {ours['peak_rss_mib']} MiB "
+        f"({ours['scopes']} scopes; {ours['rows']:,} rows as Python objects in another "
+        f"{ours['rows_seconds']} s); networkx pagerank alone: "
+        f"{baseline['seconds']} s, peak {baseline['peak_rss_mib']} MiB"
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
