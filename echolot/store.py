@@ -413,18 +413,28 @@ def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 
 
 def findings_in_window(
-    cur: Cursor, project: str, kinds: Sequence[str], start: datetime, end: datetime
+    cur: Cursor,
+    project: str,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    overlapping: bool = False,
 ) -> list[dict[str, Any]]:
-    """Findings whose window closed inside (start, end]: what became complete in that period."""
+    """Findings whose window closed inside (start, end]: what became complete in that period;
+    with `overlapping`, every finding whose window overlaps [start, end] (for alerts)."""
+    condition = (
+        "window_start <= %s AND window_end > %s" if overlapping
+        else "window_end <= %s AND window_end > %s"
+    )  # fmt: skip
     cur.execute(
-        """
+        f"""
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
                metrics, evidence_post_ids, details, updated_at
         FROM findings
-        WHERE project = %s AND kind = ANY(%s) AND window_end > %s AND window_end <= %s
+        WHERE project = %s AND kind = ANY(%s) AND {condition}
         ORDER BY window_start, kind, scope_value
         """,
-        (project, list(kinds), start, end),
+        (project, list(kinds), end, start),
     )
     names = [d.name for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -616,27 +626,35 @@ def _posts_by_id(cur: Cursor, post_ids: Sequence[int]) -> list[dict[str, Any]]:
 def deliveries(
     cur: Cursor, project: str, team: str, finding_ids: Sequence[int]
 ) -> dict[int, tuple]:
-    """finding id -> (severity it was delivered at, digest id) for findings the team has had."""
+    """finding id -> (severity it was delivered at, digest id, escalated) for findings the team
+    has had."""
     cur.execute(
-        "SELECT finding_id, severity, digest_id FROM finding_deliveries "
+        "SELECT finding_id, severity, digest_id, escalated FROM finding_deliveries "
         "WHERE project = %s AND team = %s AND finding_id = ANY(%s)",
         (project, team, list(finding_ids)),
     )
-    return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
+    return {row[0]: row[1:] for row in cur.fetchall()}
 
 
 def record_deliveries(
-    cur: Cursor, project: str, team: str, digest_id: int, delivered: Sequence[tuple[int, str]]
+    cur: Cursor,
+    project: str,
+    team: str,
+    digest_id: int,
+    delivered: Sequence[tuple[int, str, bool]],
 ) -> None:
-    """Remember which findings (id, severity) went out in a digest, in the digest's transaction."""
+    """Remember which findings (id, severity, escalated) went out in a digest, in the digest's
+    transaction."""
     if not delivered:
         return
     psycopg2.extras.execute_values(
         cur,
-        "INSERT INTO finding_deliveries (project, team, finding_id, digest_id, severity) "
-        "VALUES %s ON CONFLICT (project, team, finding_id) DO UPDATE "
-        "SET digest_id = EXCLUDED.digest_id, severity = EXCLUDED.severity, delivered_at = now()",
-        [(project, team, finding_id, digest_id, severity) for finding_id, severity in delivered],
+        "INSERT INTO finding_deliveries (project, team, finding_id, digest_id, severity, "
+        "escalated) VALUES %s ON CONFLICT (project, team, finding_id) DO UPDATE "
+        "SET digest_id = EXCLUDED.digest_id, severity = EXCLUDED.severity, "
+        "escalated = EXCLUDED.escalated, delivered_at = now()",
+        [(project, team, finding_id, digest_id, severity, escalated)
+         for finding_id, severity, escalated in delivered],
     )
 
 

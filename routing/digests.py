@@ -104,11 +104,12 @@ def send_alerts(
                 continue
             holds = [cadence.quiet_until(team.cadence, now, Severity(f["severity"]))
                      for f, _ in fresh]  # fmt: skip
-            if all(holds):
-                held.append(HeldAlert(name, len(fresh), min(h for h in holds if h)))
-                continue
+            waiting = [hold for hold in holds if hold is not None]
+            if waiting:
+                held.append(HeldAlert(name, len(waiting), min(waiting)))
             due = [f for (f, _), hold in zip(fresh, holds, strict=True) if hold is None]
-            reports.append(_write(cur, config, name, team, "alert", start, now, due))
+            if due:
+                reports.append(_write(cur, config, name, team, "alert", start, now, due))
     return reports, held
 
 
@@ -150,9 +151,9 @@ def _unsent(
         if before is None:
             fresh.append((finding, False))
             continue
-        severity, digest_id = before
+        severity, digest_id, escalated = before
         if digest_id == this_digest:
-            fresh.append((finding, False))
+            fresh.append((finding, escalated))
         elif Severity(finding["severity"]).rank > Severity(severity).rank:
             fresh.append((finding, True))
     return fresh
@@ -203,7 +204,7 @@ def _write(
     )  # fmt: skip
     store.record_deliveries(
         cur, config.project, name, digest_id,
-        [(f["id"], f["severity"]) for group in shown for f in group.members],
+        [(f["id"], f["severity"], f["id"] in escalated) for group in shown for f in group.members],
     )  # fmt: skip
     return DigestReport(name, digest_id, len(shown), queued, text, kind)
 

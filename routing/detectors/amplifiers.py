@@ -40,7 +40,8 @@ def _leader_finding(
     audience = max(int(p["reach"] or 0) for p in posts)
     scored = [p["polarity"] for p in posts if p["polarity"] is not None]
     mood = statistics.fmean(scored) if scored else None
-    leads = sorted({r["product_area"] or r["topic_label"] or "overall" for r in rows})
+    # Product areas read better than topic keyword labels; "overall" when leading no area.
+    leads = sorted({r["product_area"] for r in rows if r["product_area"]}) or ["overall"]
     tone = (
         "negative" if mood is not None and mood <= -0.05
         else "positive" if mood is not None and mood >= 0.05

@@ -16,6 +16,8 @@ CREATE TABLE finding_deliveries (
     finding_id    bigint      NOT NULL REFERENCES findings (id) ON DELETE CASCADE,
     digest_id     bigint      NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
     severity      text        NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+    -- sent because its severity rose since an earlier delivery
+    escalated     boolean     NOT NULL DEFAULT false,
     delivered_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (project, team, finding_id)
 );
