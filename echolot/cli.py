@@ -25,6 +25,7 @@ from ingest.runner import ingest_source
 from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
 from reach.report import format_chain
 from reach.stage import campaign_chain, find_campaign
+from routing.digests import dispatch as dispatch_digests
 from routing.follow import follow_outbox, follow_queue
 from routing.relay import AMQP_URL_ENV, amqp_url, relay_outbox, team_queue
 
@@ -261,6 +262,40 @@ def forget(
         f"forgot {platform} {what}: {counts.posts} posts, {counts.interactions} interactions, "
         f"{counts.evidence_links} findings' evidence, {counts.quarantined} quarantined payloads"
     )
+
+
+@app.command()
+@reports_errors
+def dispatch(
+    config: ConfigOption,
+    now: Annotated[
+        str | None, typer.Option(help="Act as if it were this instant (ISO 8601); default: now.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One scheduler tick without Airflow: alert on severe findings, and write each team's
+    digest once its send time has come. Run it from cron every few minutes."""
+    project = load_config(config)
+    instant = _parse_time(now, "--now") or datetime.now(UTC)
+    conn = _open_database(data_dir)
+    try:
+        reports, held = dispatch_digests(conn, project, instant)
+        url = amqp_url()
+        relayed = relay_outbox(conn, url) if url else None
+    finally:
+        conn.close()
+    for report in reports:
+        state = "queued" if report.queued else "unchanged"
+        console.print(f"{report.kind} {report.digest_id} for {report.team}: "
+                      f"{report.findings} findings, {state}")  # fmt: skip
+    for hold in held:
+        until = f"{hold.until:%Y-%m-%d %H:%M} UTC"
+        console.print(f"alert for {hold.team} held by quiet hours until {until} "
+                      f"({hold.findings} findings)")  # fmt: skip
+    if not reports and not held:
+        console.print("nothing due")
+    if relayed is not None:
+        console.print(f"published {relayed.published}, still queued {relayed.backlog}")
 
 
 @app.command()
