@@ -119,7 +119,23 @@ def build_process(config: ProjectConfig, path: Path) -> None:
         def find_changed() -> dict:
             return stages().find_changed(path)
 
-        analyse.expand(id_range=plan_analysis()) >> topics() >> influence() >> find_changed()
+        # Severe findings reach their teams at once, not with the next scheduled digest.
+        @task
+        def alert() -> dict:
+            return stages().alert(path)
+
+        @task
+        def relay_alerts() -> dict:
+            return stages().relay()
+
+        (
+            analyse.expand(id_range=plan_analysis())
+            >> topics()
+            >> influence()
+            >> find_changed()
+            >> alert()
+            >> relay_alerts()
+        )
 
     process()
 

@@ -55,8 +55,9 @@ def test_dagbag_has_every_project_dag_and_no_import_errors(tmp_path: Path) -> No
     assert report["errors"] == {}
     assert report["dags"] == {
         "echolot_lumora_ingest": [["ingest_sample_reddit", []], ["ingest_sample_x", []]],
-        "echolot_lumora_process": [["analyse", ["topics"]], ["find_changed", []],
-                                   ["influence", ["find_changed"]], ["plan_analysis", ["analyse"]],
+        "echolot_lumora_process": [["alert", ["relay_alerts"]], ["analyse", ["topics"]],
+                                   ["find_changed", ["alert"]], ["influence", ["find_changed"]],
+                                   ["plan_analysis", ["analyse"]], ["relay_alerts", []],
                                    ["topics", ["influence"]]],
         "echolot_lumora_digest_sales": [["deliver", ["relay"]], ["relay", []]],
         "echolot_lumora_digest_product": [["deliver", ["relay"]], ["relay", []]],
