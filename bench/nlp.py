@@ -1,11 +1,13 @@
 """The NLP stage's throughput on sample posts, beside a naive baseline, in one run.
 
 Stage: language detection, sentiment (per language), entities, MiniLM embeddings (ONNX Runtime,
-length-sorted batches, text cache) and intents, in batches of --batch-size posts (no database).
+length-sorted batches, text cache, in a thread beside the rule work) and intents, in batches of
+--batch-size posts (no database), once per embedding backend in --backends (fp32 and int8 ONNX).
 Baseline: the same model run through a transformers feature-extraction pipeline once per post,
 no batching and no cache, plus VADER per post: what a first implementation would do.
 
     .venv/bin/python bench/nlp.py [--posts 5000] [--batch-size 256] [--baseline-posts 300]
+                                  [--backends onnx,onnx-int8]
 
 "Stream": the sample corpus in order (reposts and copies included), cycled to --posts.
 "Unique": each distinct text once. Ends with one JSON line of figures.
@@ -25,7 +27,7 @@ from pathlib import Path
 # This script shares its name with the `nlp` package; keep its own folder off the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from echolot.config import load_config  # noqa: E402
+from echolot.config import ProjectConfig, load_config  # noqa: E402
 from nlp.analyse import (  # noqa: E402
     _analysis_cache,
     _cached_analyser,
@@ -65,13 +67,24 @@ def _reddit_texts(body: object, out: list[tuple[str, str | None]]) -> None:
                 _reddit_texts(data.get("replies"), out)
 
 
-def run_stage(posts: list[tuple[str, str | None]], batch_size: int) -> float:
+def with_backend(backend: str) -> ProjectConfig:
+    embeddings = CONFIG.nlp.embeddings.model_copy(update={"backend": backend})
+    return CONFIG.model_copy(
+        update={"nlp": CONFIG.nlp.model_copy(update={"embeddings": embeddings})}
+    )
+
+
+def run_stage(config: ProjectConfig, posts: list[tuple[str, str | None]], batch_size: int) -> float:
     """Fresh analyser (cold cache), then the stage over all posts; returns seconds."""
     _cached_analyser.cache_clear()
     _cached_embedder.cache_clear()
     _analysis_cache.clear()
-    analyser = analyser_for(CONFIG)
+    analyser = analyser_for(config)
+    # Load what a long-running stage has loaded once per process: the models, and each
+    # language's spaCy pipeline and intent matcher (seconds each, mostly lemma tables).
     analyse_texts(analyser, ["warm up the models"], ["en"])
+    for code in [*config.nlp.languages, "und"]:
+        analyser.intents.classify(["warm up"], [code])
     analyser.embedder._cache.clear()
     _analysis_cache.clear()
     started = time.perf_counter()
@@ -94,47 +107,65 @@ def run_baseline(posts: list[tuple[str, str | None]]) -> float:
     return time.perf_counter() - started
 
 
+def machine() -> str:
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory_kib / 2**20:.0f} GiB, "
+        f"Python {platform.python_version()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--baseline-posts", type=int, default=300)
+    parser.add_argument("--backends", default="onnx,onnx-int8", help="comma-separated")
     args = parser.parse_args()
 
     corpus = sample_stream()
     stream = [corpus[i % len(corpus)] for i in range(args.posts)]
     seen: set[str] = set()
     unique = [p for p in stream if not (normalise(p[0]) in seen or seen.add(normalise(p[0])))]
+    # The machine is shared: the load before the run says how much of it the figures had.
+    load = os.getloadavg()[0]
 
-    unique_seconds = run_stage(unique, args.batch_size)
-    stream_seconds = run_stage(stream, args.batch_size)
+    runs = {}
+    for backend in args.backends.split(","):
+        config = with_backend(backend)
+        runs[backend] = {
+            "unique_posts_per_second": round(len(unique) / run_stage(config, unique,
+                                                                     args.batch_size), 1),
+            "stream_posts_per_second": round(len(stream) / run_stage(config, stream,
+                                                                     args.batch_size), 1),
+        }  # fmt: skip
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     baseline_posts = unique[: args.baseline_posts]
-    baseline_seconds = run_baseline(baseline_posts)
+    baseline_rate = len(baseline_posts) / run_baseline(baseline_posts)
 
-    unique_rate = len(unique) / unique_seconds
-    stream_rate = len(stream) / stream_seconds
-    baseline_rate = len(baseline_posts) / baseline_seconds
-    print(f"stage, unique texts : {len(unique):>5} posts in {unique_seconds:6.1f} s = "
-          f"{unique_rate:7.1f} posts/s")  # fmt: skip
-    print(f"stage, sample stream: {len(stream):>5} posts in {stream_seconds:6.1f} s = "
-          f"{stream_rate:7.1f} posts/s")  # fmt: skip
-    print(f"naive baseline      : {len(baseline_posts):>5} posts in {baseline_seconds:6.1f} s = "
+    print(f"machine: {machine()}; load average before the run {load:.2f}")
+    for backend, rates in runs.items():
+        for kind, posts in (("unique", unique), ("stream", stream)):
+            rate = rates[f"{kind}_posts_per_second"]
+            print(f"stage ({backend:<9}), {kind:<6}: {len(posts):>5} posts, {rate:7.1f} posts/s "
+                  f"= {rate / baseline_rate:4.1f}x the baseline")  # fmt: skip
+    print(f"naive baseline            : {len(baseline_posts):>5} posts, "
           f"{baseline_rate:7.1f} posts/s")  # fmt: skip
     print(f"peak RSS {rss_mib:.0f} MiB at batch size {args.batch_size}")
     print(json.dumps({
         "benchmark": "nlp",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        "embedding_backend": CONFIG.nlp.embeddings.backend,
+        "machine": machine(),
+        "load_average_before": round(load, 2),
         "batch_size": args.batch_size,
         "stream_posts": len(stream),
         "unique_posts": len(unique),
-        "unique_posts_per_second": round(unique_rate, 1),
-        "stream_posts_per_second": round(stream_rate, 1),
+        "runs": runs,
         "baseline_posts": len(baseline_posts),
         "baseline_posts_per_second": round(baseline_rate, 1),
-        "speedup_unique_vs_baseline": round(unique_rate / baseline_rate, 1),
         "peak_rss_mib": round(rss_mib),
     }))  # fmt: skip
 

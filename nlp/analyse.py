@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 
@@ -177,14 +178,21 @@ def _analyse_distinct(
         )
     if usable:
         batch = [texts[i] for i in usable]
-        languages = analyser.detector.detect(batch, [hints[i] for i in usable])
-        langs = [lang for lang, _ in languages]
-        sentiment = _sentiment(analyser, batch, langs, report)
-        entities = analyser.entities.extract(batch, langs)
         before = analyser.embedder.computed
-        vectors = analyser.embedder.embed(batch)
+        # The model runs in native code without the GIL: it embeds while this thread does the
+        # Python-bound work (language, sentiment, spaCy, intent rules) on the other core.
+        # A thread per batch, not a long-lived pool: a pool's thread would not survive a fork
+        # (Airflow and Celery workers fork) and its queue would wait forever.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
+            embedding = pool.submit(analyser.embedder.embed, batch)
+            languages = analyser.detector.detect(batch, [hints[i] for i in usable])
+            langs = [lang for lang, _ in languages]
+            sentiment = _sentiment(analyser, batch, langs, report)
+            docs = analyser.entities.docs(batch, langs)  # parsed once, for entities and intents
+            entities = [analyser.entities.entities_of(doc) for doc in docs]
+            intents = analyser.intents.classify(batch, langs, embedding.result, docs)
+            vectors = embedding.result()
         report.embedded_computed = analyser.embedder.computed - before
-        intents = analyser.intents.classify(batch, langs, vectors)
         for j, i in enumerate(usable):
             results[i] = PostAnalysis(
                 langs[j], round(languages[j][1], 4), sentiment[j], entities[j],

@@ -119,8 +119,9 @@ def make_embedder(
         )
     if backend == "torch":
         return Embedder(TorchBackend(path, max_length), batch_size)
-    if backend == "onnx":
+    if backend in ("onnx", "onnx-int8"):
         from nlp.onnx_backend import OnnxBackend
 
-        return Embedder(OnnxBackend(path, max_length, cache_dir=cache_dir), batch_size)
-    raise ValueError(f"unknown embedding backend {backend!r}; use 'torch' or 'onnx'")
+        quantized = backend == "onnx-int8"
+        return Embedder(OnnxBackend(path, max_length, cache_dir, quantized), batch_size)
+    raise ValueError(f"unknown embedding backend {backend!r}; use 'torch', 'onnx' or 'onnx-int8'")

@@ -30,7 +30,7 @@ How a post's score for an intent is made
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -54,6 +54,8 @@ EMBED_BASE, EMBED_SPAN, EMBED_RAMP = 0.3, 0.3, 0.05  # prototypes alone: 0.3 .. 
 NEGATION_BEFORE, NEGATION_AFTER_DE, BLOCKER_WINDOW = 3, 5, 2
 COMPLAINTS = ("bug_report", "churn_risk", "price_complaint")
 FALLBACK_LANGUAGE = "en"
+# Embeddings of the posts, a function that returns them once computed, or None (rules only).
+Embeddings = np.ndarray | Callable[[], np.ndarray] | None
 
 
 def _ends_sentence(token: Token) -> bool:
@@ -248,21 +250,35 @@ class IntentClassifier:
 
     # ------------------------------------------------------------------ scoring
     def classify(self, texts: Sequence[str], langs: Sequence[str | None],
-                 embeddings: np.ndarray | None = None) -> list[dict[str, float]]:  # fmt: skip
+                 embeddings: Embeddings = None,
+                 docs: Sequence[Doc] | None = None) -> list[dict[str, float]]:  # fmt: skip
         """Per post, the intents it has with a confidence in (0, 1]."""
         return [
             {name: ev.score for name, ev in evidence.items() if ev.score > 0}
-            for evidence in self.evidence(texts, langs, embeddings)
+            for evidence in self.evidence(texts, langs, embeddings, docs)
         ]
 
     def evidence(self, texts: Sequence[str], langs: Sequence[str | None],
-                 embeddings: np.ndarray | None = None) -> list[dict[str, Evidence]]:  # fmt: skip
-        """Per post and intent: the rule hits kept and dropped, similarity and score."""
+                 embeddings: Embeddings = None,
+                 docs: Sequence[Doc] | None = None) -> list[dict[str, Evidence]]:  # fmt: skip
+        """Per post and intent: the rule hits kept and dropped, similarity and score.
+
+        `docs`: the entity pipeline's Docs of the texts when the caller has them already.
+        `embeddings` may be a function returning them: it is called after the rules have run,
+        so a model computing them in another thread overlaps with the rule matching."""
+        docs = list(docs) if docs is not None else self.extractor.docs(texts, langs)
+        if len(docs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(docs)} docs")
+        matches = [self._matches(doc) for doc in docs]
+        if callable(embeddings):
+            embeddings = embeddings()
         if embeddings is not None and len(embeddings) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-        docs = self.extractor.docs(texts, langs)
         sims = self._similarities(embeddings, len(texts))
-        return [self._score(doc, {n: s[i] for n, s in sims.items()}) for i, doc in enumerate(docs)]
+        return [
+            self._score(doc, found, {n: s[i] for n, s in sims.items()})
+            for i, (doc, found) in enumerate(zip(docs, matches, strict=True))
+        ]
 
     def explain(self, text: str, lang: str | None = "en") -> dict[str, dict[str, Any]]:
         """The evidence for one post, embedding it if an embedder is set (for people)."""
@@ -291,14 +307,20 @@ class IntentClassifier:
             out[name] = values - baseline
         return out
 
-    def _score(self, doc: Doc, sims: dict[str, float]) -> dict[str, Evidence]:
-        code = doc.lang_
-        evidence = {name: Evidence(similarity=round(float(sims[name]), 4)) for name in self.intents}
+    def _matches(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        """Rule key ("intent|kind") -> token spans it matched in the doc."""
         by_key: dict[str, list[tuple[int, int]]] = {}
         vocab = doc.vocab.strings
-        matcher = self._matcher(self.extractor.pipeline(code))
+        matcher = self._matcher(self.extractor.pipeline(doc.lang_))
         for match_id, start, end in matcher(doc):
             by_key.setdefault(vocab[match_id], []).append((start, end))
+        return by_key
+
+    def _score(
+        self, doc: Doc, by_key: dict[str, list[tuple[int, int]]], sims: dict[str, float]
+    ) -> dict[str, Evidence]:
+        code = doc.lang_
+        evidence = {name: Evidence(similarity=round(float(sims[name]), 4)) for name in self.intents}
         if "post|veto" in by_key:
             for ev in evidence.values():
                 ev.dropped.append("brand reply or promotion")

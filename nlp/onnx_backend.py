@@ -11,6 +11,11 @@ The hash covers the weights, the config and the export recipe, so a changed mode
 stale export. The file is written under a temporary name and renamed into place: a process
 never reads a half-written export; two processes exporting at once both write whole files and
 the last rename wins.
+
+`quantized=True` (backend `onnx-int8`) runs `model-int8.onnx` beside it: the fp32 export with
+its MatMul weights quantised to int8 per output channel (dynamic quantisation, activations stay
+float). About 2.5x faster on this project's CPUs; vectors differ slightly (cosine to fp32 on the
+sample: mean 0.990, minimum 0.96), so it is a model version of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from nlp.embeddings import DIMENSIONS, mean_pool
 
 DATA_DIR_ENV = "ECHOLOT_DATA_DIR"
 ONNX_FILE = "model.onnx"
+INT8_FILE = "model-int8.onnx"
 OPSET = 17
 # Part of the cache key: bump when the export recipe changes so old exports are not reused.
 EXPORT_RECIPE = f"echolot-onnx-export/1/opset{OPSET}/eager-attention/fp32"
@@ -134,15 +140,34 @@ def export_onnx(model_path: Path, target: Path) -> Path:
     return target
 
 
-class OnnxBackend:
-    name = "onnx"
+def quantize_int8(source: Path, target: Path) -> Path:
+    """Int8 weights for the MatMuls, per output channel (atomically, like the export)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        # Per channel and MatMul only: per-tensor scales, or quantised Gather/Attention nodes,
+        # moved the vectors much further from fp32 (mean cosine 0.95 instead of 0.99).
+        quantize_dynamic(source, temporary, weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"])  # fmt: skip
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+class OnnxBackend:
     def __init__(
-        self, model_path: Path, max_length: int = 128, cache_dir: Path | None = None
+        self,
+        model_path: Path,
+        max_length: int = 128,
+        cache_dir: Path | None = None,
+        quantized: bool = False,
     ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
+        self.name = "onnx-int8" if quantized else "onnx"
         self.model_path = Path(model_path)
         self.max_length = max_length
         self.onnx_path = export_path(self.model_path, cache_dir)  # raises if the model is missing
@@ -150,6 +175,10 @@ class OnnxBackend:
         if not self.onnx_path.is_file():
             export_onnx(self.model_path, self.onnx_path)
             self.exported = True
+        if quantized:
+            fp32, self.onnx_path = self.onnx_path, self.onnx_path.with_name(INT8_FILE)
+            if not self.onnx_path.is_file():
+                quantize_int8(fp32, self.onnx_path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
 
         options = ort.SessionOptions()
@@ -157,6 +186,10 @@ class OnnxBackend:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle pool threads sleep instead of spinning: the stage embeds in a thread beside
+        # Python-bound work, and spinning threads took the core that work needed (the stage
+        # measured 2x faster with spinning off on 2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(self.onnx_path), options, providers=["CPUExecutionProvider"]
         )

@@ -260,3 +260,18 @@ def test_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=r"empty-model.*config\.json"):
         OnnxBackend(empty, cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
+
+
+def test_int8_backend_is_close_to_fp32_and_a_model_version_of_its_own(
+    model_path: Path, cache_dir: Path, onnx_vectors: np.ndarray
+) -> None:
+    embedder = make_embedder("onnx-int8", model_path, batch_size=16, cache_dir=cache_dir)
+    assert embedder.backend.onnx_path.name == "model-int8.onnx"
+    assert embedder.backend.onnx_path.is_file()
+    vectors = embedder.embed(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * onnx_vectors).sum(axis=1)
+    assert cosines.min() >= 0.95 and cosines.mean() >= 0.98
+    assert embedder.model_version.endswith("/onnx-int8")
+    assert embedder.model_version != make_embedder("onnx", model_path,
+                                                   cache_dir=cache_dir).model_version  # fmt: skip

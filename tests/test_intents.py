@@ -220,3 +220,21 @@ def test_prototypes_alone_can_give_an_intent(classifier: IntentClassifier) -> No
         comparison.hits
         or comparison.similarity >= classifier.intents["competitor_comparison"].threshold
     )
+
+
+def test_given_docs_and_late_embeddings_score_the_same(classifier: IntentClassifier) -> None:
+    texts = ["Thinking of ordering the Lumora Hub", "Lumora App stürzt beim Start ab"]
+    langs = ["en", "de"]
+    embeddings = classifier.embedder.embed(texts)
+    direct = classifier.classify(texts, langs, embeddings)
+    docs = classifier.extractor.docs(texts, langs)
+    asked: list[bool] = []
+
+    def later() -> np.ndarray:
+        asked.append(True)
+        return embeddings
+
+    assert classifier.classify(texts, langs, later, docs) == direct
+    assert asked == [True]  # fetched once, after the rules
+    with pytest.raises(ValueError, match="docs"):
+        classifier.classify(texts, langs, embeddings, docs[:1])
