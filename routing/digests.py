@@ -18,7 +18,7 @@ from typing import Any
 import psycopg2.extensions
 
 from echolot import store
-from echolot.config import ProjectConfig, Severity, Team
+from echolot.config import FindingKind, ProjectConfig, Severity, Team
 from routing import cadence
 from routing.condense import Condensed, condense, impact
 from routing.detectors.base import brand_pattern, day_of
@@ -27,6 +27,7 @@ from routing.render import render_html, render_markdown, render_text
 from routing.team_filter import wants
 
 PAYLOAD_SCHEMA_VERSION = 2
+PINNED_KINDS = {FindingKind.CAMPAIGN_KPI.value}
 SUMMARY_EVIDENCE = 3
 # The chart shows at least this many days, so a daily digest still shows the trend.
 CHART_DAYS = 7
@@ -173,10 +174,14 @@ def _write(
     fresh = _unsent(cur, config, name, team, candidates, existing)
     escalated = {f["id"] for f, up in fresh if up}
     groups = condense([f for f, _ in fresh])
+    # A campaign's KPI chain is the summary a subscribed team reads first, whatever else
+    # happened: it leads the digest and is never crowded out by max_items.
     groups.sort(
-        key=lambda g: -impact(g, end, escalated=g.lead["id"] in escalated),
-    )
-    shown = groups[: team.max_items]
+        key=lambda g: (g.lead["kind"] not in PINNED_KINDS,
+                       -impact(g, end, escalated=g.lead["id"] in escalated)),
+    )  # fmt: skip
+    pinned = sum(g.lead["kind"] in PINNED_KINDS for g in groups)
+    shown = groups[: max(team.max_items, pinned)]
     view = _view(cur, config, name, team, kind, start, end, shown, escalated,
                  hidden=len(groups) - len(shown))  # fmt: skip
     text, markdown, html = render_text(view), render_markdown(view), render_html(view)

@@ -162,3 +162,18 @@ def exchange_name(amqp_url: str) -> Iterator[str]:
         for team in ("sales", "product"):
             channel.queue_delete(f"{name}.lumora.{team}")
         channel.exchange_delete(name)
+
+
+def drain(url: str, queue: Any) -> list[Any]:
+    """Take every message waiting in a queue (kombu.Queue), acknowledging each."""
+    import kombu
+
+    with kombu.Connection(url) as broker, broker.SimpleQueue(queue) as simple:
+        messages = []
+        while True:
+            try:
+                message = simple.get(timeout=1)
+            except simple.Empty:
+                return messages
+            message.ack()
+            messages.append(message)

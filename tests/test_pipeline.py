@@ -79,7 +79,7 @@ def test_explicit_window_limits_findings(db, config) -> None:
     assert summary.window == whole_days(*window)
     assert summary.window == (datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
     with db, db.cursor() as cur:
-        cur.execute("SELECT DISTINCT window_start FROM findings ORDER BY 1")
+        cur.execute("SELECT DISTINCT date_trunc('day', window_start) FROM findings ORDER BY 1")
         days = [row[0].day for row in cur.fetchall()]
     assert days == [8, 9]
 

@@ -6,7 +6,7 @@ import threading
 import time
 
 import kombu
-from conftest import REPO
+from conftest import REPO, drain
 from typer.testing import CliRunner
 
 from echolot.cli import app
@@ -22,18 +22,6 @@ DOWN = "amqp://guest:guest@127.0.0.1:1//"
 def produce_digests(db) -> dict[str, int]:
     summary = run_pipeline(db, load_config(EXAMPLE))
     return {d.team: d.digest_id for d in summary.digests}
-
-
-def drain(url: str, queue: kombu.Queue) -> list[kombu.Message]:
-    with kombu.Connection(url) as broker, broker.SimpleQueue(queue) as simple:
-        messages = []
-        while True:
-            try:
-                message = simple.get(timeout=1)
-            except simple.Empty:
-                return messages
-            message.ack()
-            messages.append(message)
 
 
 def outbox_rows(db) -> list[tuple]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO, count
+from conftest import REPO, count, drain
 
 from echolot.config import load_config
 from echolot.errors import ConfigError
 from echolot.pipeline import run_pipeline
 from routing.digests import dispatch, route, send_alerts
+from routing.relay import relay_outbox, team_queue
 
 EXAMPLE = REPO / "config" / "example.yaml"
 
@@ -56,10 +57,17 @@ def forget_deliveries(db) -> None:
         cur.execute("TRUNCATE digests, outbox, finding_deliveries")
 
 
-def test_sample_run_sends_the_planted_events_to_the_right_teams(db, config) -> None:
-    summary = run_pipeline(db, config)
-    bodies = {d.team: d.body for d in summary.digests}
-    product, sales = bodies["product"], bodies["sales"]
+def test_sample_run_sends_the_planted_events_to_the_right_teams(
+    db, config, amqp_url, exchange_name
+) -> None:
+    run_pipeline(db, config)
+    relay_outbox(db, amqp_url, exchange_name)
+    # What each team's consumers receive from its queue.
+    received = {}
+    for team in ("sales", "product"):
+        [message] = drain(amqp_url, team_queue("lumora", team, exchange_name))
+        received[team] = message.decode()["text"]
+    product, sales = received["product"], received["sales"]
 
     # Product development (full detail): the app update that broke schedules leads its digest,
     # with the bug reports about the app and the evidence quoted in full.
@@ -74,6 +82,13 @@ def test_sample_run_sends_the_planted_events_to_the_right_teams(db, config) -> N
     assert "purchase-intent leads mentioning Lumora" in sales
     assert "threatening to leave" in sales
     assert "[LOW]" not in sales and "(product area)" not in sales
+    # The planted opinion leader's outburst about the broken update, and the campaign's chain.
+    assert "Opinion leader @GadgetGrant" in sales
+    assert "Campaign glow-week, 2026-11-05 to 2026-11-12" in sales
+    # Deal bots are neither counted as voices nor quoted.
+    for bot in ("glowdeals_24", "luxlight_offers", "smartdeal_bot77", "bulbsale4u",
+                "glow_deals_shop"):  # fmt: skip
+        assert bot not in sales and bot not in product
     assert "Key figures:" in sales and "Evidence:" in sales
     for block in sales.split("\n\n")[1:]:
         assert block.count("\n      - ") <= 3  # summary: at most three posts per finding

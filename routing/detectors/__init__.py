@@ -22,7 +22,7 @@ from routing.detectors import (
     sentiment_shift,
     volume_spike,
 )
-from routing.detectors.base import DetectionContext, Finding
+from routing.detectors.base import DetectionContext, Finding, spam_authors
 
 Detector = Callable[[DetectionContext], list[Finding]]
 
@@ -52,7 +52,11 @@ def detect(
     """Write the findings of [start, end); returns how many of each kind."""
     with conn, conn.cursor() as cur:
         since = start - timedelta(days=config.findings.baseline_days)
-        context = DetectionContext(config, start, end, store.finding_posts(cur, since, end), cur)
+        posts = store.finding_posts(cur, since, end)
+        # Bots are not voices: their posts count towards no finding and are never quoted.
+        spam = spam_authors(posts)
+        posts = [p for p in posts if (p["platform"], p["author_id"]) not in spam]
+        context = DetectionContext(config, start, end, posts, cur)
         counts: dict[str, int] = {}
         for kind, detector in DETECTORS.items():
             if kinds is not None and kind not in kinds:

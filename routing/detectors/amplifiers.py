@@ -10,7 +10,7 @@ from typing import Any
 
 from echolot import store
 from echolot.config import FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of, representative
+from routing.detectors.base import DetectionContext, Finding, day_of
 
 # A leader this wide-reaching and this negative is an incident, not a mood.
 CRITICAL_REACH = 500_000
@@ -82,7 +82,8 @@ def _leader_finding(
     ]  # fmt: skip
     return Finding(
         FindingKind.OPINION_LEADER, "author", f"{platform}:{username}", day,
-        day + timedelta(days=1), severity, headline, metrics, representative(posts), table=table,
+        day + timedelta(days=1), severity, headline, metrics, ctx.representative(posts),
+        table=table,
     )  # fmt: skip
 
 
@@ -149,7 +150,7 @@ def _kpi_finding(name: str, row: dict[str, Any], ctx: DetectionContext) -> Findi
                       < row["window_end"] and _names_campaign(p, ctx, name)]  # fmt: skip
     return Finding(
         FindingKind.CAMPAIGN_KPI, "campaign", name, row["window_start"], row["window_end"],
-        severity, headline, metrics, representative(campaign_posts), table=table,
+        severity, headline, metrics, ctx.representative(campaign_posts), table=table,
     )  # fmt: skip
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from echolot import store
 from echolot.config import Brand, FindingKind, ProjectConfig, Severity
@@ -15,8 +18,13 @@ from echolot.config import Brand, FindingKind, ProjectConfig, Severity
 MAX_EVIDENCE = 12
 # Wording that marks a post as an advert rather than a voice worth quoting.
 _PROMO = re.compile(
-    r"\b(promo ?code|coupon|giveaway|% ?off|deal alert|use code|limited offer|dm for)\b", re.I
+    r"(\bpromo ?code|\bcoupon|\bgiveaway|% ?off\b|\bdeal alert|\buse code|\blimited offer|"
+    r"\bdm for\b|\btoday only\b|\bwith every order\b)",
+    re.I,
 )
+_URL_OR_NUMBER = re.compile(r"https?://\S+|\d+")
+# An author repeating one text (links and numbers aside) this often is a bot, not a voice.
+SPAM_REPEATS = 3
 
 
 def brand_pattern(brand: Brand) -> re.Pattern[str]:
@@ -104,6 +112,12 @@ class DetectionContext:
     def in_window(self, post: dict[str, Any]) -> bool:
         return self.start <= post["created_at"] < self.end
 
+    def representative(self, posts: list[dict[str, Any]]) -> list[int]:
+        """Evidence for a finding over `posts` (see `representative`), embeddings from the NLP
+        stage."""
+        ids = [p["id"] for p in posts if p["kind"] != "repost"]
+        return representative(posts, embeddings=store.embeddings_of(self.cur, ids))
+
     def scope_tags(self, posts: list[dict[str, Any]]) -> dict[str, Any]:
         """Brands, products and languages the posts touch: what team filters match against."""
         return {
@@ -114,13 +128,38 @@ class DetectionContext:
         }
 
 
+def spam_authors(posts: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Authors who post the same advert again and again (deal bots, copy-paste shops).
+
+    Only posts with a link or sales wording count: people repeat themselves too ("same here",
+    "worst update ever"), and an opinion leader must not be silenced for it.
+    """
+    repeats: dict[tuple[str, str, str], int] = {}
+    for post in posts:
+        if post["kind"] == "repost" or not post["author_id"]:
+            continue
+        if not (is_promotional(post) or "http" in post["text"]):
+            continue
+        skeleton = " ".join(_URL_OR_NUMBER.sub("", post["text"].lower()).split())
+        key = (post["platform"], post["author_id"], skeleton)
+        repeats[key] = repeats.get(key, 0) + 1
+    return {(platform, author) for (platform, author, _), n in repeats.items()
+            if n >= SPAM_REPEATS}  # fmt: skip
+
+
 def is_promotional(post: dict[str, Any]) -> bool:
     return bool(_PROMO.search(post["text"]))
 
 
-def representative(posts: Iterable[dict[str, Any]], limit: int = MAX_EVIDENCE) -> list[int]:
-    """Evidence worth quoting: original wording, no adverts, one post per distinct text,
-    the widest-reaching and most engaged first (older first on ties, for stable output)."""
+def representative(
+    posts: Iterable[dict[str, Any]],
+    limit: int = MAX_EVIDENCE,
+    embeddings: dict[int, Sequence[float]] | None = None,
+) -> list[int]:
+    """Evidence worth quoting: original wording, no adverts, one post per distinct text, ranked
+    by how central a post is among the others (cosine to their mean embedding: it says what
+    most say) times its log-scaled reach and engagement; older first on ties, for stable output.
+    """
     best: dict[str, dict[str, Any]] = {}
     for post in posts:
         if post["kind"] == "repost" or not post["text"].strip() or is_promotional(post):
@@ -128,13 +167,32 @@ def representative(posts: Iterable[dict[str, Any]], limit: int = MAX_EVIDENCE) -
         key = " ".join(post["text"].lower().split())
         if key not in best or (_weight(post), -post["id"]) > (_weight(best[key]), -best[key]["id"]):
             best[key] = post
-    ranked = sorted(best.values(), key=lambda p: (-_weight(p), p["id"]))
+    central = _centrality(list(best.values()), embeddings or {})
+    ranked = sorted(best.values(), key=lambda p: (-central[p["id"]] * math.log10(10 + _weight(p)),
+                                                  p["id"]))  # fmt: skip
     return [p["id"] for p in ranked[:limit]]
 
 
 def _weight(post: dict[str, Any]) -> float:
     # One engagement counts like 50 followers: a reply or repost shows the post was seen.
-    return float(post["reach"] or 0) + 50.0 * float(post["engagement"] or 0)
+    # (Reddit scores can be negative; a downvoted post reached no one extra.)
+    return max(0.0, float(post["reach"] or 0) + 50.0 * float(post["engagement"] or 0))
+
+
+def _centrality(posts: list[dict[str, Any]], embeddings: dict[int, Sequence[float]]) -> dict:
+    """Post id -> 0.5..1: half for being there, half for closeness to the group's centre.
+    Posts without an embedding (not analysed, empty) get the middle value."""
+    known = [p["id"] for p in posts if p["id"] in embeddings]
+    central = {p["id"]: 0.75 for p in posts}
+    if len(known) < 2:
+        return central
+    vectors = np.asarray([embeddings[i] for i in known], dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    centre = vectors.mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-12)
+    for post_id, cosine in zip(known, vectors @ centre, strict=True):
+        central[post_id] = 0.5 + 0.5 * max(0.0, float(cosine))
+    return central
 
 
 def reach_of(posts: Iterable[dict[str, Any]]) -> int:

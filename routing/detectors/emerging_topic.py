@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from echolot import store
 from echolot.config import FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of, representative
+from routing.detectors.base import DetectionContext, Finding, day_of
 
 
 def detect(ctx: DetectionContext) -> list[Finding]:
@@ -86,5 +86,5 @@ def _finding(
     }
     return Finding(
         FindingKind.EMERGING_TOPIC, "topic", str(topic_id), day, day + timedelta(days=1),
-        severity, headline, metrics, representative(posts),
+        severity, headline, metrics, ctx.representative(posts),
     )  # fmt: skip

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from echolot.config import FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of, representative
+from routing.detectors.base import DetectionContext, Finding, day_of
 from routing.detectors.preference import preferred_brand
 
 # Audience from which a single lead or churn threat deserves attention on its own.
@@ -111,7 +111,7 @@ def _daily(
             }
             findings.append(
                 Finding(kind, scope_kind, scope, day, day + timedelta(days=1), severity,
-                        headline, metrics, representative(posts),
+                        headline, metrics, ctx.representative(posts),
                         table=_table(ctx, posts, intent))
             )  # fmt: skip
     return findings
@@ -243,7 +243,7 @@ def _comparison(
     }
     return Finding(
         FindingKind.COMPETITOR_COMPARISON, "competitor", competitor, day,
-        day + timedelta(days=1), severity, headline, metrics, representative(posts),
+        day + timedelta(days=1), severity, headline, metrics, ctx.representative(posts),
         table=sorted(rows, key=lambda r: -int(r["reach"])),
     )  # fmt: skip
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from scipy import stats
 
 from echolot.config import FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of, representative
+from routing.detectors.base import DetectionContext, Finding, day_of
 
 
 def detect(ctx: DetectionContext) -> list[Finding]:
@@ -119,5 +119,5 @@ def _finding(
     }
     return Finding(
         FindingKind.SENTIMENT_SHIFT, scope_kind, scope, day, day + timedelta(days=1), severity,
-        headline, metrics, representative(negative or posts),
+        headline, metrics, ctx.representative(negative or posts),
     )  # fmt: skip

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from echolot import store
 from echolot.config import FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of, representative
+from routing.detectors.base import DetectionContext, Finding, day_of
 
 MIN_BASELINE_DAYS = 3
 Z_BY_SENSITIVITY = {"low": 5.0, "medium": 4.0, "high": 3.0}
@@ -112,5 +112,5 @@ def _finding(
     }
     return Finding(
         FindingKind.VOLUME_SPIKE, "brand", brand, start, end, severity, headline, metrics,
-        representative(spike_posts),
+        ctx.representative(spike_posts),
     )  # fmt: skip

@@ -1,0 +1,126 @@
+"""Finding detectors on hand-made posts, where the right answer is known by construction."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import REPO
+
+from echolot.config import Severity, load_config
+from routing.cadence import last_send_time, period_ending, quiet_until
+from routing.detectors import sentiment_shift, volume_spike
+from routing.detectors.base import DetectionContext, representative, spam_authors
+from routing.detectors.preference import preferred_brand
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(REPO / "config" / "example.yaml")
+
+
+def post(n: int, at: datetime, text: str = "Lumora lights", polarity: float | None = 0.3,
+         author: str | None = None, reach: int = 100, kind: str = "post") -> dict:  # fmt: skip
+    return {
+        "id": n, "platform": "x", "created_at": at, "text": text, "url": None, "kind": kind,
+        "author_id": author or f"a{n}", "username": author or f"user{n}", "lang": "en",
+        "intents": {}, "product_areas": [], "topic_id": None, "polarity": polarity,
+        "engagement": 0, "reach": reach,
+    }  # fmt: skip
+
+
+def steady_stream(days: int, per_hour: int = 2) -> list[dict]:
+    posts, n = [], 0
+    for hour in range(days * 24):
+        for _ in range(per_hour):
+            n += 1
+            posts.append(post(n, START + timedelta(hours=hour, minutes=n % 60)))
+    return posts
+
+
+def test_one_spike_is_one_finding_within_its_cooldown(db, config) -> None:
+    posts = steady_stream(10)
+    burst_at = START + timedelta(days=8, hours=14)
+    # Three busy hours in a row, then another two hours later: all one spike (cooldown 6 h).
+    for offset in (0, 1, 2, 4):
+        posts += [post(100_000 + offset * 100 + i, burst_at + timedelta(hours=offset, minutes=i))
+                  for i in range(30)]  # fmt: skip
+    posts.sort(key=lambda p: p["created_at"])
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, START + timedelta(days=7), START + timedelta(days=10),
+                               posts, cur)  # fmt: skip
+        [finding] = volume_spike.detect(ctx)
+    assert finding.scope_value == "Lumora"
+    assert finding.window_start == burst_at
+    assert finding.window_end == burst_at + timedelta(hours=6)
+    assert finding.metrics["spike_hours"] == 4 and finding.metrics["peak_posts"] == 32
+    assert finding.severity.value in ("high", "critical")
+
+
+def test_a_steady_stream_has_no_spike_and_no_sentiment_shift(db, config) -> None:
+    rng = random.Random(7)
+    posts = steady_stream(10)
+    for p in posts:
+        p["polarity"] = rng.uniform(-0.2, 0.8)
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, START + timedelta(days=5), START + timedelta(days=10),
+                               posts, cur)  # fmt: skip
+        assert volume_spike.detect(ctx) == []
+        assert sentiment_shift.detect(ctx) == []
+
+
+def test_a_significant_drop_is_a_sentiment_shift_with_its_interval(db, config) -> None:
+    rng = random.Random(11)
+    posts = steady_stream(10, per_hour=1)
+    bad_day = START + timedelta(days=9)
+    for p in posts:
+        low = p["created_at"] >= bad_day
+        p["polarity"] = rng.uniform(-0.9, 0.1) if low else rng.uniform(0.0, 0.8)
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, bad_day, bad_day + timedelta(days=1), posts, cur)
+        [finding] = sentiment_shift.detect(ctx)
+    assert (finding.scope_kind, finding.scope_value) == ("brand", "Lumora")
+    low, high = finding.metrics["delta_ci95"]
+    assert low < finding.metrics["delta"] < high < 0
+    assert finding.metrics["p_value"] < 0.001
+    assert finding.severity.value in ("high", "critical")
+
+
+def test_bots_are_found_and_never_quoted(config) -> None:
+    bot = [post(i, START, f"FREE Lumora Bulb today only {i} left https://t.co/x{i}", author="bot")
+           for i in range(1, 4)]  # fmt: skip
+    person = [post(10 + i, START, "Worst update ever", author="human") for i in range(4)]
+    assert spam_authors(bot + person) == {("x", "bot")}
+    chosen = representative([*bot, *person, post(20, START, "Love it", reach=10**6)])
+    assert chosen == [20, 10]  # widest reach first; one post per distinct text; no adverts
+
+
+def test_preference_needs_explicit_wording(config) -> None:
+    brands = ["Kelvo", "Brightwave", "Lumora"]
+    assert preferred_brand("Switched from Kelvo to Lumora last month", brands, config) == "Lumora"
+    assert preferred_brand("Kelvo has no subscription at all, Lumora Plus feels like a cash grab",
+                           brands, config) == "Kelvo"  # fmt: skip
+    assert (
+        preferred_brand("Lumora vs Brightwave: bei mir gewinnt Lumora", brands, config) == "Lumora"
+    )
+    assert preferred_brand("Brightwave and Lumora are about the same", brands, config) is None
+
+
+def test_cadence_follows_the_team_time_zone_and_quiet_hours(config) -> None:
+    sales = config.teams["sales"].cadence  # daily 08:00 Europe/Berlin, quiet 22:00–07:00
+    product = config.teams["product"].cadence  # weekly, Monday 09:00 Europe/Berlin
+    now = datetime(2026, 11, 9, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    assert last_send_time(sales, now) == datetime(2026, 11, 8, 7, tzinfo=UTC)
+    assert period_ending(sales, datetime(2026, 11, 8, 7, tzinfo=UTC)) == (
+        datetime(2026, 11, 7, 7, tzinfo=UTC), datetime(2026, 11, 8, 7, tzinfo=UTC))  # fmt: skip
+    assert last_send_time(product, now) == datetime(2026, 11, 2, 8, tzinfo=UTC)
+    # Summer time ended on 25 October: the period before it is an hour longer in UTC.
+    assert period_ending(product, datetime(2026, 10, 26, 8, tzinfo=UTC))[0] == datetime(
+        2026, 10, 19, 7, tzinfo=UTC)  # fmt: skip
+    late = datetime(2026, 11, 9, 21, 30, tzinfo=UTC)  # 22:30 in Berlin
+    assert quiet_until(sales, late, Severity.HIGH) == datetime(2026, 11, 10, 6, tzinfo=UTC)
+    assert quiet_until(sales, late, Severity.CRITICAL) is None
+    assert quiet_until(sales, now, Severity.HIGH) is None
