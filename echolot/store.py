@@ -356,34 +356,6 @@ def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
 # Findings, digests and the outbox
 
 
-def scored_posts_in_window(
-    cur: Cursor, start: datetime, end: datetime
-) -> list[tuple[int, datetime, str, float | None, int, str]]:
-    """(id, created_at, text, polarity, engagement, kind) for every post in [start, end).
-
-    The polarity comes from whichever model scored the post (one per language).
-    """
-    cur.execute(
-        """
-        SELECT p.id, p.created_at, p.text, s.sentiment_polarity,
-               COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
-                 + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
-                 + COALESCE(p.score, 0) AS engagement,
-               p.kind
-        FROM posts p
-        LEFT JOIN LATERAL (
-            SELECT sentiment_polarity FROM post_scores
-            WHERE post_id = p.id AND sentiment_label IS NOT NULL
-            ORDER BY scored_at DESC LIMIT 1
-        ) s ON true
-        WHERE p.created_at >= %s AND p.created_at < %s
-        ORDER BY p.created_at, p.id
-        """,
-        (start, end),
-    )
-    return cur.fetchall()
-
-
 def post_time_range(cur: Cursor, sources: Sequence[str]) -> tuple[datetime, datetime] | None:
     cur.execute(
         "SELECT min(created_at), max(created_at) FROM posts WHERE source = ANY(%s)",
@@ -653,8 +625,10 @@ def record_deliveries(
         "escalated) VALUES %s ON CONFLICT (project, team, finding_id) DO UPDATE "
         "SET digest_id = EXCLUDED.digest_id, severity = EXCLUDED.severity, "
         "escalated = EXCLUDED.escalated, delivered_at = now()",
-        [(project, team, finding_id, digest_id, severity, escalated)
-         for finding_id, severity, escalated in delivered],
+        [
+            (project, team, finding_id, digest_id, severity, escalated)
+            for finding_id, severity, escalated in delivered
+        ],
     )
 
 
