@@ -33,6 +33,9 @@ SUMMARY_EVIDENCE = 3
 CHART_DAYS = 7
 # Alerts look back this far for severe findings not yet sent.
 ALERT_LOOKBACK = timedelta(days=1)
+# Table columns in the order a reader scans them; others follow alphabetically.
+_COLUMN_ORDER = ("step", "figures", "scope", "topic_or_area", "rank", "score", "author",
+                 "platform", "reach", "confidence", "preferred", "post", "url")  # fmt: skip
 # Metrics that drive filters and ranking rather than tell the reader something.
 _HIDDEN_FIGURES = {"brands", "products", "languages", "by_area", "keywords"}
 
@@ -251,6 +254,7 @@ def _item(
     if group.merged:
         figures["merged_findings"] = len(group.merged)
     table = (lead.get("details") or {}).get("table", []) if team.detail == "full" else []
+    table = [_in_reading_order(row) for row in table]
     return DigestItem(
         finding_id=lead["id"], kind=lead["kind"], severity=lead["severity"],
         headline=lead["headline"], scope_kind=lead["scope_kind"],
@@ -258,6 +262,12 @@ def _item(
         figures=figures if team.detail != "headline" else {}, evidence=evidence, table=table,
         merged_ids=[f["id"] for f in group.merged], escalated=escalated,
     )  # fmt: skip
+
+
+def _in_reading_order(row: dict[str, object]) -> dict[str, object]:
+    """jsonb stores keys sorted by length; put who and what first and the link last again."""
+    rank = {key: n for n, key in enumerate(_COLUMN_ORDER)}
+    return dict(sorted(row.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
 def _evidence(post: dict[str, Any]) -> EvidencePost:
