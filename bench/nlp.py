@@ -10,7 +10,8 @@ no batching and no cache, plus VADER per post: what a first implementation would
                                   [--backends onnx,onnx-int8]
 
 "Stream": the sample corpus in order (reposts and copies included), cycled to --posts.
-"Unique": each distinct text once. Ends with one JSON line of figures.
+"Unique": each distinct text once. Every measurement runs --rounds times, interleaved; the best
+rate of each is reported (the machine is shared). Ends with one JSON line of figures.
 """
 
 from __future__ import annotations
@@ -125,29 +126,35 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--baseline-posts", type=int, default=300)
     parser.add_argument("--backends", default="onnx,onnx-int8", help="comma-separated")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
     args = parser.parse_args()
 
     corpus = sample_stream()
     stream = [corpus[i % len(corpus)] for i in range(args.posts)]
     seen: set[str] = set()
     unique = [p for p in stream if not (normalise(p[0]) in seen or seen.add(normalise(p[0])))]
+    baseline_posts = unique[: args.baseline_posts]
     # The machine is shared: the load before the run says how much of it the figures had.
     load = os.getloadavg()[0]
 
-    runs = {}
-    for backend in args.backends.split(","):
-        config = with_backend(backend)
-        runs[backend] = {
-            "unique_posts_per_second": round(len(unique) / run_stage(config, unique,
-                                                                     args.batch_size), 1),
-            "stream_posts_per_second": round(len(stream) / run_stage(config, stream,
-                                                                     args.batch_size), 1),
-        }  # fmt: skip
+    # Rounds interleave every measurement, so other work on the machine hits them alike; the
+    # best of each is the closest to what the code does on an idle machine.
+    runs: dict[str, dict[str, float]] = {}
+    baseline_rate = 0.0
+    for _ in range(max(1, args.rounds)):
+        for backend in args.backends.split(","):
+            config = with_backend(backend)
+            rates = runs.setdefault(backend, {})
+            for kind, posts in (("unique", unique), ("stream", stream)):
+                rate = len(posts) / run_stage(config, posts, args.batch_size)
+                key = f"{kind}_posts_per_second"
+                rates[key] = round(max(rates.get(key, 0.0), rate), 1)
+        baseline_rate = max(baseline_rate, len(baseline_posts) / run_baseline(baseline_posts))
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    baseline_posts = unique[: args.baseline_posts]
-    baseline_rate = len(baseline_posts) / run_baseline(baseline_posts)
+    baseline_rate = round(baseline_rate, 1)
 
-    print(f"machine: {machine()}; load average before the run {load:.2f}")
+    print(f"machine: {machine()}; load average before the run {load:.2f}; "
+          f"best of {max(1, args.rounds)} interleaved rounds")  # fmt: skip
     for backend, rates in runs.items():
         for kind, posts in (("unique", unique), ("stream", stream)):
             rate = rates[f"{kind}_posts_per_second"]
@@ -161,6 +168,7 @@ def main() -> None:
         "machine": machine(),
         "load_average_before": round(load, 2),
         "batch_size": args.batch_size,
+        "rounds": max(1, args.rounds),
         "stream_posts": len(stream),
         "unique_posts": len(unique),
         "runs": runs,
