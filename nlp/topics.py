@@ -207,8 +207,8 @@ def plan_topics(
     emptied = [t for t in existing if held[t.id] and not _among(t, gone)]
     for topic in emptied:
         topic.size = outside[id(topic)]
-    _record_moves([*owner, *emptied], previous, assignment, events)
     live = [*owner, *emptied, *(t for t in dormant if not _among(t, owner))]
+    _record_moves(live, previous, assignment, events)
     members = {c: idx.tolist() for c, idx in enumerate(clusters)}
     keywords = _keywords(members, texts)
     for c, topic in enumerate(owner):
@@ -233,15 +233,24 @@ def _record_moves(
     """A "grown" event per existing topic whose posts changed: new posts, posts moved in from
     another topic, posts dropped to outliers. With the created, split and merged events every
     post that changed topic is on record."""
+    new: Counter[int] = Counter()
+    moved: Counter[int] = Counter()
+    dropped: Counter[int] = Counter()
+    for before, now in zip(previous, assignment, strict=True):
+        if now is None:
+            if before is not None:
+                dropped[before] += 1
+        elif before is None:
+            new[id(now)] += 1
+        elif before != now.id:
+            moved[id(now)] += 1
     for topic in topics:
         if topic.id is None:
             continue  # new topics record theirs in their created or split event
-        now = [i for i, t in enumerate(assignment) if t is topic]
-        new = sum(previous[i] is None for i in now)
-        moved = sum(previous[i] is not None and previous[i] != topic.id for i in now)
-        dropped = sum(p == topic.id and assignment[i] is None for i, p in enumerate(previous))
-        if new or moved or dropped:
-            details = {"posts": new, "moved_in": moved, "dropped": dropped}
+        counts = new[id(topic)], moved[id(topic)], dropped[topic.id]
+        if any(counts):
+            new_posts, moved_in, dropped_out = counts
+            details = {"posts": new_posts, "moved_in": moved_in, "dropped": dropped_out}
             events.append(TopicEvent("grown", topic, details=details))
 
 

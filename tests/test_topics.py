@@ -115,6 +115,16 @@ def test_ids_follow_their_posts_when_the_horizon_is_clustered_again() -> None:
     assert grown == {ids["widget"]: {"posts": 10, "moved_in": 0, "dropped": 0}}
 
 
+def test_new_outliers_join_a_topic_older_than_the_horizon_by_centroid() -> None:
+    texts, vectors = window((0, 20), (2, 2))
+    older = Topic(7, DIRECTIONS[2].copy(), 40, ["price"])
+    plan = plan_topics(texts, vectors, [older], SETTINGS)
+    assert all(t is older for t in plan.assignment[20:]) and older.size == 42
+    grown = [e.details for e in plan.events if e.kind == "grown"]
+    assert grown == [{"posts": 2, "moved_in": 0, "dropped": 0}]
+    assert plan.outlier_share == 0
+
+
 def test_topics_map_to_product_areas_by_keywords() -> None:
     areas = [ProductArea(name="hardware", keywords=["battery"]),
              ProductArea(name="app", keywords=["widget"])]  # fmt: skip
