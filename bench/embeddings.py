@@ -5,6 +5,8 @@ comment bodies) three ways, each timed with a fresh `Embedder` so no cache is wa
 
 * torch fp32 through `Embedder` (identical texts once, length-sorted batches),
 * ONNX fp32 through `Embedder` (the same),
+* ONNX int8 (`onnx-int8`: MatMul weights quantised per channel) through `Embedder`, with its
+  cosine to ONNX fp32,
 * torch fp32 with unsorted fixed batches: the same unique texts as `Embedder` computes, in input
   order, straight through `backend.embed_batch` -- the baseline for the length sorting.
 
@@ -25,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,8 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from nlp.embeddings import Embedder, TorchBackend, default_model_path, normalise
-from nlp.onnx_backend import OnnxBackend, cpu_count, export_path
+# This folder holds bench/nlp.py, which would shadow the `nlp` package; keep it off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from nlp.embeddings import Embedder, TorchBackend, default_model_path, normalise  # noqa: E402
+from nlp.onnx_backend import OnnxBackend, cpu_count, export_path  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "ingest" / "sample" / "data"
 _GONE = {"[deleted]", "[removed]"}
@@ -154,6 +163,13 @@ def main() -> None:
         lambda: Embedder(onnx_backend, args.batch_size).embed(texts), args.repeats
     )
 
+    int8_backend = OnnxBackend(model, args.max_length, cache_dir=args.cache_dir, quantized=True)
+    int8_backend.embed_batch(warmup)
+    int8_vectors, int8_s = timed(
+        lambda: Embedder(int8_backend, args.batch_size).embed(texts), args.repeats
+    )
+    int8_cosines = (onnx_vectors * int8_vectors).sum(axis=1)
+
     cosines = (torch_vectors * onnx_vectors).sum(axis=1)
     sorting_cosines = (torch_vectors * unsorted_vectors).sum(axis=1)
     n = len(texts)
@@ -172,6 +188,10 @@ def main() -> None:
         "repeats": args.repeats,
         "torch_posts_per_second": round(n / torch_s, 1),
         "onnx_posts_per_second": round(n / onnx_s, 1),
+        "onnx_int8_posts_per_second": round(n / int8_s, 1),
+        "onnx_int8_speedup_over_onnx": round(onnx_s / int8_s, 2),
+        "mean_cosine_onnx_int8": round(float(int8_cosines.mean()), 6),
+        "min_cosine_onnx_int8": round(float(int8_cosines.min()), 6),
         "torch_unsorted_posts_per_second": round(n / unsorted_s, 1),
         "torch_model_texts_per_second": round(unique / torch_s, 1),
         "onnx_model_texts_per_second": round(unique / onnx_s, 1),
@@ -189,10 +209,11 @@ def main() -> None:
     for label, seconds in (
         ("torch, sorted", torch_s),
         ("onnx, sorted", onnx_s),
+        ("onnx-int8, sorted", int8_s),
         ("torch, unsorted", unsorted_s),
     ):
         print(
-            f"{label:<16}: {n} texts ({unique} through the model) in {seconds:6.2f} s "
+            f"{label:<17}: {n} texts ({unique} through the model) in {seconds:6.2f} s "
             f"= {n / seconds:7.1f} posts/s"
         )
     print(
@@ -200,6 +221,7 @@ def main() -> None:
         f"onnx setup {onnx_setup_s:.1f} s ({'reused export' if export_reused else 'exported'}); "
         f"peak RSS {figures['peak_rss_mib']} MiB ({rss_after_torch} MiB after torch)"
     )
+    print(f"cosine onnx vs onnx-int8: mean {int8_cosines.mean():.6f}, min {int8_cosines.min():.6f}")
     print(json.dumps(figures))
 
 
