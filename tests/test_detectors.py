@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import REPO
 
-from echolot.config import Severity, load_config
+from echolot.config import Severity, TeamFilters, load_config
 from routing.cadence import last_send_time, period_ending, quiet_until
 from routing.detectors import sentiment_shift, volume_spike
 from routing.detectors.base import DetectionContext, representative, spam_authors
 from routing.detectors.preference import preferred_brand
+from routing.team_filter import wants
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -124,3 +125,25 @@ def test_cadence_follows_the_team_time_zone_and_quiet_hours(config) -> None:
     assert quiet_until(sales, late, Severity.HIGH) == datetime(2026, 11, 10, 6, tzinfo=UTC)
     assert quiet_until(sales, late, Severity.CRITICAL) is None
     assert quiet_until(sales, now, Severity.HIGH) is None
+
+
+def finding(**changes) -> dict:
+    base = {"kind": "bug_report", "severity": "medium", "scope_kind": "product_area",
+            "scope_value": "app", "metrics": {"brands": ["Lumora"], "products": ["Lumora App"],
+                                              "languages": ["de"], "reach": 500}}  # fmt: skip
+    return {**base, **changes}
+
+
+def test_team_filters_on_kind_severity_reach_brand_product_and_language(config) -> None:
+    def team(**filters):
+        return config.teams["product"].model_copy(update={"filters": TeamFilters(**filters)})
+
+    assert wants(finding(), team(), config)
+    assert not wants(finding(kind="purchase_intent"), team(), config)  # not a product signal
+    assert not wants(finding(), team(min_severity="high"), config)
+    assert not wants(finding(), team(min_reach=1000), config)
+    assert not wants(finding(), team(languages=["en"]), config)
+    assert wants(finding(), team(products=["Lumora App"]), config)  # the app's own area
+    assert not wants(finding(scope_value="hardware"), team(products=["Lumora App"]), config)
+    assert not wants(finding(kind="brand_daily", scope_kind="brand", scope_value="Kelvo"),
+                     team(brands=["Lumora"]), config)  # fmt: skip
