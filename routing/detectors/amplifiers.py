@@ -14,6 +14,8 @@ from routing.detectors.base import DetectionContext, Finding, day_of
 
 # A leader this wide-reaching and this negative is an incident, not a mood.
 CRITICAL_REACH = 500_000
+# From this audience on, a leader's tone is worth a team's attention on its own.
+WIDE_REACH = 50_000
 
 
 def opinion_leader(ctx: DetectionContext) -> list[Finding]:
@@ -47,10 +49,12 @@ def _leader_finding(
         else "positive" if mood is not None and mood >= 0.05
         else "neutral"
     )  # fmt: skip
+    # A small topic's leader has a small audience: their mood matters less than a celebrity's.
+    wide = audience >= WIDE_REACH
     severity = (
         Severity.CRITICAL if tone == "negative" and mood <= -0.5 and audience >= CRITICAL_REACH
-        else Severity.HIGH if tone == "negative"
-        else Severity.MEDIUM if tone == "positive"
+        else Severity.HIGH if tone == "negative" and wide
+        else Severity.MEDIUM if tone == "negative" or (tone == "positive" and wide)
         else Severity.LOW
     )  # fmt: skip
     brands = sorted({b for p in posts for b in ctx.brands[p["id"]]})
@@ -62,8 +66,6 @@ def _leader_finding(
     )
     best = min(rows, key=lambda r: r["rank"])
     metrics = {
-        "author": username,
-        "platform": platform,
         "audience": audience,
         "posts": len(posts),
         "tone": tone,
