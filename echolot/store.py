@@ -408,8 +408,7 @@ def findings_in_window(
         """,
         (project, list(kinds), end, start),
     )
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def post_texts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
@@ -506,8 +505,7 @@ def finding_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str,
         """,
         (start, end),
     )
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def delete_stale_findings(
@@ -541,8 +539,7 @@ def findings_of_kind_since(
         "ORDER BY window_start",
         (project, kind, since),
     )
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def topic_summaries(cur: Cursor, topic_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -558,8 +555,7 @@ def topic_summaries(cur: Cursor, topic_ids: Sequence[int]) -> dict[int, dict[str
         """,
         (list(topic_ids),),
     )
-    names = [d.name for d in cur.description]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+    return {topic["id"]: topic for topic in _dicts(cur)}
 
 
 def embeddings_of(cur: Cursor, post_ids: Sequence[int]) -> dict[int, list[float]]:
@@ -574,10 +570,6 @@ def evidence_posts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, dict[str, 
     """id -> what a digest quotes of a post: text, url, platform, author, time, reach."""
     if not post_ids:
         return {}
-    return {p["id"]: p for p in _posts_by_id(cur, post_ids)}
-
-
-def _posts_by_id(cur: Cursor, post_ids: Sequence[int]) -> list[dict[str, Any]]:
     cur.execute(
         """
         SELECT p.id, p.platform, p.text, p.url, p.created_at, a.username AS author,
@@ -591,8 +583,7 @@ def _posts_by_id(cur: Cursor, post_ids: Sequence[int]) -> list[dict[str, Any]]:
         """,
         (list(post_ids),),
     )
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return {post["id"]: post for post in _dicts(cur)}
 
 
 def deliveries(
@@ -1296,28 +1287,6 @@ def author_ids_by_handle(cur: Cursor, accounts: Sequence[tuple[str, str]]) -> se
         page_size=len(accounts),
     )
     return set(cur.fetchall())
-
-
-def posts_with_sentiment(
-    cur: Cursor, start: datetime, end: datetime
-) -> list[tuple[int, datetime, str, float | None, dict[str, float]]]:
-    """(id, created_at, text, polarity or None, intents) of posts created in [start, end)."""
-    cur.execute(
-        """
-        SELECT p.id, p.created_at, p.text, sc.sentiment_polarity, COALESCE(n.intents, '{}')
-        FROM posts p
-        LEFT JOIN post_nlp n ON n.post_id = p.id
-        LEFT JOIN LATERAL (
-            SELECT sentiment_polarity FROM post_scores
-            WHERE post_id = p.id AND sentiment_label IS NOT NULL
-            ORDER BY scored_at DESC LIMIT 1
-        ) sc ON true
-        WHERE p.created_at >= %s AND p.created_at < %s
-        ORDER BY p.created_at, p.id
-        """,
-        (start, end),
-    )
-    return cur.fetchall()
 
 
 _KPI_STEPS = ("impulses", "network", "amplifiers", "outcomes", "ratios")

@@ -6,17 +6,24 @@ import re
 from collections.abc import Iterable
 
 
+def alternation(terms: Iterable[str], prefixes: str = "#@") -> str:
+    """The terms, without leading `prefixes`, lower-cased and escaped as one regex alternation;
+    longest first, so "lumora hub" wins over "lumora". Empty when no term is left."""
+    words = {t.lstrip(prefixes).lower() for t in terms if t.lstrip(prefixes)}
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
 def hashtag_pattern(hashtags: Iterable[str]) -> re.Pattern[str] | None:
     """#GlowWeek matches #glowweek, not #GlowWeekend; None when there are no hashtags."""
-    tags = sorted({t.lstrip("#").lower() for t in hashtags if t.lstrip("#")}, key=len, reverse=True)
+    tags = alternation(hashtags, "#")
     if not tags:
         return None
-    return re.compile(rf"(?<![\w#])#(?:{'|'.join(map(re.escape, tags))})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w#])#(?:{tags})(?!\w)", re.IGNORECASE)
 
 
 def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """Any of the terms as a whole word or phrase, also written as a #tag or @handle."""
-    words = sorted({t.lstrip("#@").lower() for t in terms if t.lstrip("#@")}, key=len, reverse=True)
+    words = alternation(terms)
     if not words:
         return None
-    return re.compile(rf"(?<!\w)[#@]?(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)[#@]?(?:{words})(?!\w)", re.IGNORECASE)

@@ -150,9 +150,9 @@ def campaign_chain(
             leaders=leaders,
             brands=config.brands,
             competitors=config.competitors,
-            window_posts=_sentiment_posts(store.posts_with_sentiment(cur, start, end)),
+            window_posts=_sentiment_posts(store.finding_posts(cur, start, end)),
             baseline_posts=_sentiment_posts(
-                store.posts_with_sentiment(cur, baseline_start, campaign.start)
+                store.finding_posts(cur, baseline_start, campaign.start)
             ),
             audience_overlap=config.influence.audience_overlap,
         )
@@ -222,8 +222,5 @@ def _influence_row(project: str, start: datetime, end: datetime, row: AuthorInfl
     )
 
 
-def _sentiment_posts(rows: list[tuple]) -> list[SentimentPost]:
-    return [
-        SentimentPost(created_at, text, polarity, intents)
-        for _, created_at, text, polarity, intents in rows
-    ]
+def _sentiment_posts(rows: list[dict[str, Any]]) -> list[SentimentPost]:
+    return [SentimentPost(p["created_at"], p["text"], p["polarity"], p["intents"]) for p in rows]

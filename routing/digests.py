@@ -72,7 +72,9 @@ def route(
         with conn, conn.cursor() as cur:
             kinds = [kind.value for kind in team.signals]
             candidates = store.findings_in_window(cur, config.project, kinds, start, end)
-            reports.append(_write(cur, config, name, team, "digest", start, end, candidates))
+            existing = store.digest_exists(cur, config.project, name, "digest", start, end)
+            fresh = _unsent(cur, config, name, team, candidates, existing)
+            reports.append(_write(cur, config, name, team, "digest", start, end, fresh))
     return reports
 
 
@@ -111,7 +113,7 @@ def send_alerts(
             waiting = [hold for hold in holds if hold is not None]
             if waiting:
                 held.append(HeldAlert(name, len(waiting), min(waiting)))
-            due = [f for (f, _), hold in zip(fresh, holds, strict=True) if hold is None]
+            due = [pair for pair, hold in zip(fresh, holds, strict=True) if hold is None]
             if due:
                 reports.append(_write(cur, config, name, team, "alert", start, now, due))
     return reports, held
@@ -171,10 +173,9 @@ def _write(
     kind: DigestKind,
     start: datetime,
     end: datetime,
-    candidates: list[dict[str, Any]],
+    fresh: list[tuple[dict[str, Any], bool]],
 ) -> DigestReport:
-    existing = store.digest_exists(cur, config.project, name, kind, start, end)
-    fresh = _unsent(cur, config, name, team, candidates, existing)
+    """Condense, rank, render and queue the (finding, escalated) pairs the team has not had."""
     escalated = {f["id"] for f, up in fresh if up}
     groups = condense([f for f, _ in fresh])
     # A campaign's KPI chain is the summary a subscribed team reads first, whatever else

@@ -47,7 +47,6 @@ def detect(
     config: ProjectConfig,
     start: datetime,
     end: datetime,
-    kinds: list[FindingKind] | None = None,
 ) -> dict[str, int]:
     """Write the findings of [start, end); returns how many of each kind."""
     with conn, conn.cursor() as cur:
@@ -59,8 +58,6 @@ def detect(
         context = DetectionContext(config, start, end, posts, cur)
         counts: dict[str, int] = {}
         for kind, detector in DETECTORS.items():
-            if kinds is not None and kind not in kinds:
-                continue
             found = detector(context)
             store.upsert_findings(cur, [f.row(config.project) for f in found])
             kept = [(f.scope_kind, f.scope_value, f.window_start, f.window_end) for f in found]

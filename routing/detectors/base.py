@@ -13,6 +13,7 @@ import numpy as np
 
 from echolot import store
 from echolot.config import Brand, FindingKind, ProjectConfig, Severity
+from reach.matching import term_pattern
 
 # Evidence kept per finding; digests cut it further to the team's detail level.
 MAX_EVIDENCE = 12
@@ -22,16 +23,16 @@ _PROMO = re.compile(
     r"\bdm for\b|\btoday only\b|\bwith every order\b)",
     re.I,
 )
+_NOTHING = re.compile(r"(?!)")
 _URL_OR_NUMBER = re.compile(r"https?://\S+|\d+")
 # An author repeating one text (links and numbers aside) this often is a bot, not a voice.
 SPAM_REPEATS = 3
 
 
 def brand_pattern(brand: Brand) -> re.Pattern[str]:
-    """Whole-word, case-insensitive match of the brand name or any alias (also as #tag/@handle)."""
-    terms = sorted({t.lstrip("#@").lower() for t in brand.terms}, key=len, reverse=True)
-    alternatives = "|".join(re.escape(t) for t in terms)
-    return re.compile(rf"(?<![\w])[#@]?(?:{alternatives})(?![\w])", re.IGNORECASE)
+    """Whole-word, case-insensitive match of the brand name or any alias (also as #tag/@handle);
+    a brand spelled only with '#' or '@' matches nothing."""
+    return term_pattern(brand.terms) or _NOTHING
 
 
 def day_of(moment: datetime) -> datetime:
@@ -97,10 +98,6 @@ class DetectionContext:
         """The baseline days before `day` for which posts were collected."""
         days = [day - timedelta(days=n) for n in range(1, self.config.findings.baseline_days + 1)]
         return [d for d in days if d >= self.history_start]
-
-    @property
-    def baseline_start(self) -> datetime:
-        return self.start - timedelta(days=self.config.findings.baseline_days)
 
     def brand_posts(self, brand: str) -> list[dict[str, Any]]:
         return [p for p in self.posts if brand in self.brands[p["id"]]]

@@ -19,6 +19,7 @@ MIN_SCORED = 5
 
 @dataclass
 class _DayStats:
+    posts: list[dict[str, Any]] = field(default_factory=list)
     post_ids: list[tuple[int, int]] = field(default_factory=list)  # (engagement, id)
     polarities: list[float] = field(default_factory=list)
     # Candidates to quote: original wording only (no reposts), one post per distinct text.
@@ -38,8 +39,7 @@ def detect(ctx: DetectionContext) -> list[Finding]:
         baseline = _Baseline.of(by_day.values())
         for day, stats in sorted(by_day.items()):
             if ctx.start <= day < ctx.end:
-                day_posts = [p for p in posts if day_of(p["created_at"]) == day]
-                findings.append(_finding(brand, day, stats, baseline, ctx.scope_tags(day_posts)))
+                findings.append(_finding(brand, day, stats, baseline, ctx.scope_tags(stats.posts)))
     return findings
 
 
@@ -50,6 +50,7 @@ def _by_day(posts: list[dict[str, Any]]) -> dict[datetime, _DayStats]:
             post["id"], post["text"], post["polarity"], post["engagement"]
         )  # fmt: skip
         stats = days[day_of(post["created_at"])]
+        stats.posts.append(post)
         stats.post_ids.append((engagement, post_id))
         if polarity is not None:
             stats.polarities.append(polarity)

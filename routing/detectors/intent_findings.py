@@ -67,7 +67,7 @@ def _usual(ctx: DetectionContext, days: dict[datetime, list[Post]], day: datetim
     return float(statistics.median(len(days.get(d, [])) for d in known))
 
 
-def _table(ctx: DetectionContext, posts: list[Post], intent: str) -> list[dict[str, object]]:
+def _table(posts: list[Post], intent: str) -> list[dict[str, object]]:
     ranked = sorted(posts, key=lambda p: (-(p["reach"] or 0), p["id"]))
     return [
         {
@@ -112,7 +112,7 @@ def _daily(
             findings.append(
                 Finding(kind, scope_kind, scope, day, day + timedelta(days=1), severity,
                         headline, metrics, ctx.representative(posts),
-                        table=_table(ctx, posts, intent))
+                        table=_table(posts, intent))
             )  # fmt: skip
     return findings
 

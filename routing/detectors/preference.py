@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from echolot.config import Brand, ProjectConfig
+from reach.matching import alternation
 
 _BEFORE = (
     r"(?:switch(?:ed|ing)?(?: over)? to|mov(?:ed|ing) to|went (?:with|to)|going with|"
@@ -30,8 +31,7 @@ _AGAINST_BEFORE = r"(?:switched from|moving away from|weg von)"
 
 
 def _brand_regex(brand: Brand) -> str:
-    terms = sorted({t.lstrip("#@").lower() for t in brand.terms}, key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(t) for t in terms) + ")"
+    return f"(?:{alternation(brand.terms)})"
 
 
 def preferred_brand(text: str, names: list[str], config: ProjectConfig) -> str | None:
