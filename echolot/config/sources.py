@@ -1,0 +1,82 @@
+"""Where posts come from: one settings model per source type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from echolot.config.base import Name, Strict
+
+
+class XSource(Strict):
+    type: Literal["x"]
+    name: Name
+    enabled: bool = True
+    queries: list[str] = Field(min_length=1)
+    full_archive: bool = False
+    # Posts this source may read per calendar month (X plans cap reads).
+    monthly_read_budget: int = Field(default=10_000, gt=0)
+    # Longest a task sleeps for a rate-limit reset before it ends with a retryable error.
+    max_rate_limit_wait_seconds: int = Field(default=60, ge=0)
+
+
+class RedditSource(Strict):
+    type: Literal["reddit"]
+    name: Name
+    enabled: bool = True
+    subreddits: list[str] = Field(min_length=1)
+    search_terms: list[str] = []
+    # Items read per listing (Reddit stops at about 1,000).
+    listing_limit: int = Field(default=1000, gt=0, le=1000)
+    # How many "load more comments" stubs to expand per submission (praw's replace_more).
+    replace_more_limit: int = Field(default=32, ge=0)
+
+
+class ColumnMapping(Strict):
+    """Which column (CSV header, or dotted JSON path for JSONL) holds each post field."""
+
+    id: str
+    text: str
+    created_at: str
+    author_id: str | None = None
+    author_name: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    title: str | None = None
+    likes: str | None = None
+    reposts: str | None = None
+    replies: str | None = None
+    quotes: str | None = None
+    score: str | None = None
+    parent_id: str | None = None
+    conversation_id: str | None = None
+    followers: str | None = None
+
+
+class FileSource(Strict):
+    """Recorded API payloads, or exports from other tools mapped column by column."""
+
+    type: Literal["file"]
+    name: Name
+    enabled: bool = True
+    path: Path
+    format: Literal["x_v2_pages", "reddit_api", "jsonl", "csv"]
+    # For jsonl/csv: the platform the rows come from (x, reddit, or any other name).
+    platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    columns: ColumnMapping | None = None
+    # Posts (or rows) written per transaction, each with its checkpoint.
+    batch_size: int = Field(default=2000, gt=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _mapping_matches_format(self) -> FileSource:
+        tabular = self.format in ("jsonl", "csv")
+        if tabular and (self.columns is None or self.platform is None):
+            raise ValueError(f"format {self.format!r} needs `platform` and `columns`")
+        if not tabular and (self.columns is not None or self.platform is not None):
+            raise ValueError(f"format {self.format!r} takes no `platform` or `columns`")
+        return self
+
+
+Source = Annotated[XSource | RedditSource | FileSource, Field(discriminator="type")]
