@@ -9,10 +9,12 @@ RUN mkdir -p /opt/echolot && chown airflow:0 /opt/echolot
 USER airflow
 WORKDIR /opt/echolot
 
+# Every package pyproject.toml ships (tests/test_compose.py derives the list from it).
 COPY --chown=airflow:0 pyproject.toml constraints.txt README.md ./
 COPY --chown=airflow:0 echolot/ echolot/
 COPY --chown=airflow:0 ingest/ ingest/
 COPY --chown=airflow:0 nlp/ nlp/
+COPY --chown=airflow:0 reach/ reach/
 COPY --chown=airflow:0 routing/ routing/
 COPY --chown=airflow:0 sql/ sql/
 # Defaults only: docker-compose.yml mounts the host's dags/ and config/ over these two.

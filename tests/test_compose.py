@@ -4,6 +4,7 @@ under docker/. Nothing here needs a Docker engine; the files are parsed and read
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -452,9 +453,32 @@ def test_dockerfile_copies_the_project_and_the_lock() -> None:
         if instruction == "COPY":
             sources = [a for a in args.split() if not a.startswith("--")][:-1]
             copied |= {s.rstrip("/") for s in sources}
-    expected = {"pyproject.toml", "constraints.txt", "README.md"}
-    expected |= {"echolot", "ingest", "nlp", "routing", "sql", "dags", "config"}
+    expected = {"pyproject.toml", "constraints.txt", "README.md", "sql", "dags", "config"}
+    expected |= distribution_packages()
     assert not expected - copied, f"Dockerfile does not COPY {sorted(expected - copied)}"
+
+
+def distribution_packages() -> set[str]:
+    """The top-level packages pyproject.toml's package find ships, as folders of the repo.
+
+    Derived, not listed: a new stage package must reach the image without anyone editing this.
+    """
+    find = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"][
+        "find"
+    ]
+    patterns = [pattern.removesuffix("*") for pattern in find["include"]]
+    packages = {
+        path.parent.name
+        for path in REPO.glob("*/__init__.py")
+        if any(path.parent.name.startswith(prefix) for prefix in patterns)
+    }
+    assert packages, "pyproject.toml's [tool.setuptools.packages.find] matches no package"
+    return packages
+
+
+def test_distribution_packages_include_every_stage() -> None:
+    # The derivation itself must see the stages, or the Dockerfile check above proves nothing.
+    assert {"echolot", "ingest", "nlp", "reach", "routing"} <= distribution_packages()
 
 
 def pip_installs() -> list[str]:
