@@ -1,0 +1,175 @@
+"""Findings: what the detectors read (posts with their signals, topic summaries, embeddings,
+evidence) and the findings they write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from echolot.store.bulk import Cursor, UpsertCounts, copy_upsert, dict_rows
+
+_FINDING_COLUMNS = (
+    "project", "kind", "scope_kind", "scope_value", "window_start", "window_end", "severity",
+    "headline", "metrics", "evidence_post_ids", "details",
+)  # fmt: skip
+
+
+def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+    changing = ("severity", "headline", "metrics", "evidence_post_ids", "details")
+    return copy_upsert(
+        cur,
+        "findings",
+        _FINDING_COLUMNS,
+        rows,
+        key=_FINDING_COLUMNS[:6],
+        update={**{c: f"EXCLUDED.{c}" for c in changing}, "updated_at": "now()"},
+        changed_when=" OR ".join(f"findings.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changing),
+    )
+
+
+def findings_in_window(
+    cur: Cursor,
+    project: str,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    overlapping: bool = False,
+) -> list[dict[str, Any]]:
+    """Findings whose window closed inside (start, end]: what became complete in that period;
+    with `overlapping`, every finding whose window overlaps [start, end] (for alerts)."""
+    condition = (
+        "window_start <= %s AND window_end > %s" if overlapping
+        else "window_end <= %s AND window_end > %s"
+    )  # fmt: skip
+    cur.execute(
+        f"""
+        SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
+               metrics, evidence_post_ids, details, updated_at
+        FROM findings
+        WHERE project = %s AND kind = ANY(%s) AND {condition}
+        ORDER BY window_start, kind, scope_value
+        """,
+        (project, list(kinds), end, start),
+    )
+    return dict_rows(cur)
+
+
+def finding_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every post created in [start, end) with what the detectors judge it by.
+
+    `reach` is the author's audience (followers, or karma on Reddit) as last observed on or
+    before the day of the post, else as first observed.
+    """
+    cur.execute(
+        """
+        SELECT p.id, p.platform, p.created_at, p.text, p.url, p.kind, p.author_id,
+               a.username, n.lang, COALESCE(n.intents, '{}'::jsonb) AS intents,
+               COALESCE(n.product_areas, '{}') AS product_areas, n.topic_id,
+               s.sentiment_polarity AS polarity,
+               COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
+                 + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
+                 + COALESCE(p.score, 0) AS engagement,
+               COALESCE(r.reach, 0) AS reach
+        FROM posts p
+        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        LEFT JOIN post_nlp n ON n.post_id = p.id
+        LEFT JOIN LATERAL (
+            SELECT sentiment_polarity FROM post_scores
+            WHERE post_id = p.id AND sentiment_label IS NOT NULL
+            ORDER BY scored_at DESC LIMIT 1
+        ) s ON true
+        LEFT JOIN LATERAL (
+            SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0)) AS reach
+            FROM author_snapshots
+            WHERE platform = p.platform AND author_id = p.author_id
+            ORDER BY observed_at <= p.created_at + interval '1 day' DESC,
+                     CASE WHEN observed_at <= p.created_at + interval '1 day'
+                          THEN -extract(epoch FROM observed_at)
+                          ELSE extract(epoch FROM observed_at) END
+            LIMIT 1
+        ) r ON true
+        WHERE p.created_at >= %s AND p.created_at < %s
+        ORDER BY p.created_at, p.id
+        """,
+        (start, end),
+    )
+    return dict_rows(cur)
+
+
+def delete_stale_findings(
+    cur: Cursor, project: str, kind: str, start: datetime, end: datetime, kept: Sequence[tuple]
+) -> int:
+    """Remove findings of `kind` starting in [start, end) that a fresh detection no longer
+    produced (the data changed); `kept` holds the (scope_kind, scope_value, window_start,
+    window_end) of the findings just written."""
+    cur.execute(
+        """
+        DELETE FROM findings f
+        WHERE f.project = %s AND f.kind = %s AND f.window_start >= %s AND f.window_start < %s
+          AND (f.scope_kind, f.scope_value, f.window_start, f.window_end) NOT IN (
+              SELECT k.scope_kind, k.scope_value, k.window_start, k.window_end
+              FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+                   AS k(scope_kind, scope_value, window_start, window_end))
+        """,
+        (project, kind, start, end, *([list(col) for col in zip(*kept, strict=True)]
+                                      if kept else [[], [], [], []])),
+    )  # fmt: skip
+    return cur.rowcount
+
+
+def findings_of_kind_since(
+    cur: Cursor, project: str, kind: str, since: datetime
+) -> list[dict[str, Any]]:
+    """Stored findings of one kind whose window ends after `since` (for cooldowns)."""
+    cur.execute(
+        "SELECT id, scope_kind, scope_value, window_start, window_end, severity, metrics "
+        "FROM findings WHERE project = %s AND kind = %s AND window_end > %s "
+        "ORDER BY window_start",
+        (project, kind, since),
+    )
+    return dict_rows(cur)
+
+
+def topic_summaries(cur: Cursor, topic_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """id -> label, keywords, product area and the time of the topic's first post."""
+    cur.execute(
+        """
+        SELECT t.id, t.label, t.keywords, t.product_area, min(p.created_at) AS first_post_at
+        FROM topics t
+        LEFT JOIN post_nlp n ON n.topic_id = t.id
+        LEFT JOIN posts p ON p.id = n.post_id
+        WHERE t.id = ANY(%s)
+        GROUP BY t.id
+        """,
+        (list(topic_ids),),
+    )
+    return {topic["id"]: topic for topic in dict_rows(cur)}
+
+
+def embeddings_of(cur: Cursor, post_ids: Sequence[int]) -> dict[int, list[float]]:
+    cur.execute(
+        "SELECT post_id, embedding FROM post_embeddings WHERE post_id = ANY(%s)",
+        (list(post_ids),),
+    )
+    return dict(cur.fetchall())
+
+
+def evidence_posts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """id -> what a digest quotes of a post: text, url, platform, author, time, reach."""
+    if not post_ids:
+        return {}
+    cur.execute(
+        """
+        SELECT p.id, p.platform, p.text, p.url, p.created_at, a.username AS author,
+               COALESCE((SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0))
+                         FROM author_snapshots
+                         WHERE platform = p.platform AND author_id = p.author_id
+                         ORDER BY observed_at DESC LIMIT 1), 0) AS reach
+        FROM posts p
+        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        WHERE p.id = ANY(%s)
+        """,
+        (list(post_ids),),
+    )
+    return {post["id"]: post for post in dict_rows(cur)}

@@ -1,0 +1,220 @@
+"""Ingest writes: normalised pages (authors, snapshots, posts, interactions, quarantine),
+tombstones kept out, and the per-query checkpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
+from echolot.store.bulk import Cursor, UpsertCounts, copy_upsert
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    posts: UpsertCounts
+    authors: UpsertCounts
+    interactions: UpsertCounts
+    quarantined: int
+
+
+def write_batch(cur: Cursor, source: str, batch: Batch) -> BatchCounts:
+    """Store one normalised page. Run inside the caller's transaction with its checkpoint."""
+    # The page and its checkpoint commit together, so a commit lost in a server crash loses
+    # both and the page is simply read again: waiting for the WAL flush buys nothing here.
+    cur.execute("SET LOCAL synchronous_commit = off")
+    batch = _without_forgotten(cur, batch)
+    authors = upsert_authors(cur, batch.authors)
+    upsert_snapshots(cur, batch.snapshots)
+    posts = upsert_posts(cur, source, batch.posts)
+    interactions = upsert_interactions(cur, batch.interactions)
+    quarantined = insert_quarantine(cur, source, batch.quarantined)
+    return BatchCounts(posts, authors, interactions, quarantined)
+
+
+def _without_forgotten(cur: Cursor, batch: Batch) -> Batch:
+    """Drop what `echolot forget` removed, so a re-sent post or author never comes back."""
+    cur.execute("SELECT platform, kind, platform_id FROM forgotten")
+    gone = set(cur.fetchall())
+    if not gone:
+        return batch
+
+    def kept_author(platform: str, author_id: str | None) -> bool:
+        return not author_id or (platform, "author", author_id) not in gone
+
+    def kept_post(post: Post) -> bool:
+        # A repost of a forgotten post copies its text, so it stays out too.
+        forgotten_parent = post.kind == "repost" and (post.platform, "post", post.parent_id) in gone
+        return (
+            (post.platform, "post", post.platform_id) not in gone
+            and kept_author(post.platform, post.author_id)
+            and not forgotten_parent
+        )
+
+    posts = [p for p in batch.posts if kept_post(p)]
+    stored = {(p.platform, p.platform_id) for p in posts}
+    return Batch(
+        posts=posts,
+        authors=[a for a in batch.authors if kept_author(a.platform, a.platform_id)],
+        snapshots=[s for s in batch.snapshots if kept_author(s.platform, s.author_id)],
+        interactions=[
+            i
+            for i in batch.interactions
+            if (i.platform, i.source_post_id) in stored
+            and kept_author(i.platform, i.target_author_id)
+            and (i.platform, "post", i.target_post_id) not in gone
+        ],
+        quarantined=batch.quarantined,
+    )
+
+
+_AUTHOR_COLUMNS = (
+    "platform", "platform_id", "username", "display_name", "description", "location",
+    "verified", "created_at",
+)  # fmt: skip
+
+
+def upsert_authors(cur: Cursor, authors: Sequence[Author]) -> UpsertCounts:
+    # Merge by key first: a bare stub (only an id) must not erase what a full record said.
+    merged: dict[tuple[str, str], Author] = {}
+    for author in authors:
+        key = (author.platform, author.platform_id)
+        previous = merged.get(key)
+        if previous is not None:
+            author = Author(
+                **{
+                    name: getattr(author, name) if getattr(author, name) is not None else old
+                    for name, old in previous.__dict__.items()
+                }
+            )
+        merged[key] = author
+    rows = [tuple(getattr(a, c) for c in _AUTHOR_COLUMNS) for a in merged.values()]
+    kept = _AUTHOR_COLUMNS[2:]
+    return copy_upsert(
+        cur,
+        "authors",
+        _AUTHOR_COLUMNS,
+        rows,
+        key=("platform", "platform_id"),
+        update={
+            **{c: f"COALESCE(EXCLUDED.{c}, authors.{c})" for c in kept},
+            "updated_at": "now()",
+        },
+        changed_when=" OR ".join(
+            f"(EXCLUDED.{c} IS NOT NULL AND EXCLUDED.{c} IS DISTINCT FROM authors.{c})"
+            for c in kept
+        ),
+    )
+
+
+_SNAPSHOT_COLUMNS = (
+    "platform", "author_id", "observed_at", "followers", "following", "post_count",
+    "listed_count", "karma",
+)  # fmt: skip
+
+
+def upsert_snapshots(cur: Cursor, snapshots: Sequence[AuthorSnapshot]) -> UpsertCounts:
+    rows = [tuple(getattr(s, c) for c in _SNAPSHOT_COLUMNS) for s in snapshots]
+    return copy_upsert(
+        cur,
+        "author_snapshots",
+        _SNAPSHOT_COLUMNS,
+        rows,
+        key=("platform", "author_id", "observed_at"),
+    )
+
+
+_POST_COLUMNS = (
+    "platform", "platform_id", "author_id", "source", "kind", "title", "text", "lang_hint",
+    "created_at", "url", "conversation_id", "parent_id", "like_count", "repost_count",
+    "reply_count", "quote_count", "score", "impression_count", "raw", "content_hash",
+)  # fmt: skip
+
+
+def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCounts:
+    rows = [
+        tuple(
+            source
+            if c == "source"
+            else p.content_hash
+            if c == "content_hash"
+            else p.raw_json
+            if c == "raw"
+            else getattr(p, c)
+            for c in _POST_COLUMNS
+        )
+        for p in posts
+    ]
+    # The source that first stored a post keeps it; an edit or new metrics update the rest.
+    updatable = [c for c in _POST_COLUMNS if c not in ("platform", "platform_id", "source")]
+    return copy_upsert(
+        cur,
+        "posts",
+        _POST_COLUMNS,
+        rows,
+        key=("platform", "platform_id"),
+        update={**{c: f"EXCLUDED.{c}" for c in updatable}, "updated_at": "now()"},
+        changed_when="posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash",
+    )
+
+
+_INTERACTION_COLUMNS = (
+    "platform", "kind", "source_post_id", "source_author_id", "target_post_id",
+    "target_author_id", "created_at",
+)  # fmt: skip
+
+
+def upsert_interactions(cur: Cursor, interactions: Sequence[Interaction]) -> UpsertCounts:
+    rows = [tuple(getattr(i, c) for c in _INTERACTION_COLUMNS) for i in interactions]
+    return copy_upsert(
+        cur,
+        "interactions",
+        _INTERACTION_COLUMNS,
+        rows,
+        key=("platform", "kind", "source_post_id", "target_post_id", "target_author_id"),
+    )
+
+
+def insert_quarantine(cur: Cursor, source: str, items: Sequence[Quarantined]) -> int:
+    rows = [(source, q.platform, q.payload, q.payload_hash, q.reason) for q in items]
+    counts = copy_upsert(
+        cur,
+        "quarantine",
+        ("source", "platform", "payload", "payload_hash", "reason"),
+        rows,
+        key=("source", "payload_hash"),
+    )
+    return counts.inserted + counts.unchanged
+
+
+def load_checkpoint(cur: Cursor, source: str, query: str) -> dict[str, Any]:
+    cur.execute(
+        "SELECT cursor FROM ingest_checkpoints WHERE source = %s AND query = %s", (source, query)
+    )
+    row = cur.fetchone()
+    return row[0] if row else {}
+
+
+def save_checkpoint(cur: Cursor, source: str, query: str, cursor: dict[str, Any]) -> None:
+    cur.execute(
+        """
+        INSERT INTO ingest_checkpoints (source, query, cursor) VALUES (%s, %s, %s)
+        ON CONFLICT (source, query) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()
+        """,
+        (source, query, json.dumps(cursor)),
+    )
+
+
+def authors_observed_since(
+    cur: Cursor, platform: str, author_ids: Sequence[str], since: datetime
+) -> set[str]:
+    """Authors with a metrics snapshot taken at or after `since` (to rate-limit profile calls)."""
+    cur.execute(
+        "SELECT DISTINCT author_id FROM author_snapshots "
+        "WHERE platform = %s AND author_id = ANY(%s) AND observed_at >= %s",
+        (platform, list(author_ids), since),
+    )
+    return {row[0] for row in cur.fetchall()}

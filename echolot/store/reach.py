@@ -1,0 +1,285 @@
+"""Reach: cascades, interaction edges and active days read by the reach stage; influence,
+post reach and campaign KPI chains it writes; campaign look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from echolot.store.bulk import Cursor, Json, UpsertCounts, copy_upsert, dict_rows
+
+# One parent per post (a repost beats a quote beats a reply), for the cascade trees.
+_PARENT_LINKS = """
+    SELECT DISTINCT ON (c.id) c.id AS child, t.id AS parent
+    FROM interactions i
+    JOIN posts c ON c.platform = i.platform AND c.platform_id = i.source_post_id
+    JOIN posts t ON t.platform = i.platform AND t.platform_id = i.target_post_id
+    WHERE i.kind IN ('repost', 'quote', 'reply') AND i.target_post_id <> ''
+      AND c.id <> t.id AND c.created_at < %(end)s
+    ORDER BY c.id, CASE i.kind WHEN 'repost' THEN 0 WHEN 'quote' THEN 1 ELSE 2 END, t.id
+"""
+
+
+# Followers (X) or karma (Reddit) at posting time: the last snapshot before the post, else the
+# first one after it.
+_AUDIENCE_AT_POSTING = """
+    LEFT JOIN LATERAL (
+        SELECT COALESCE(s.followers, s.karma) AS audience FROM author_snapshots s
+        WHERE s.platform = p.platform AND s.author_id = p.author_id
+        ORDER BY s.observed_at <= p.created_at DESC,
+                 CASE WHEN s.observed_at <= p.created_at THEN s.observed_at END DESC,
+                 s.observed_at
+        LIMIT 1
+    ) au ON true
+"""
+
+
+# A post's product areas: its own, plus its topic's.
+_POST_AREAS = "array_remove(COALESCE(n.product_areas, '{}') || tp.product_area, NULL)"
+
+
+def reach_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Posts created in [start, end) with the whole cascade they belong to (ancestors of any
+    age, descendants created before `end`), each with what the reach stage needs."""
+    cur.execute(
+        f"""
+        WITH RECURSIVE links AS MATERIALIZED ({_PARENT_LINKS}),
+        up AS (
+            SELECT id FROM posts WHERE created_at >= %(start)s AND created_at < %(end)s
+            UNION
+            SELECT l.parent FROM links l JOIN up ON l.child = up.id
+        ),
+        down AS (
+            SELECT id FROM up
+            UNION
+            SELECT l.child FROM links l JOIN down ON l.parent = down.id
+        )
+        SELECT p.id, p.platform, p.platform_id, p.author_id, a.username, p.kind, p.created_at,
+               p.text, l.parent AS parent_id,
+               (p.created_at >= %(start)s AND p.created_at < %(end)s) AS in_window,
+               n.topic_id, {_POST_AREAS} AS areas,
+               COALESCE(p.like_count, p.score, 0) AS likes, COALESCE(p.repost_count, 0) AS reposts,
+               COALESCE(p.quote_count, 0) AS quotes, COALESCE(p.reply_count, 0) AS replies,
+               p.impression_count AS impressions, COALESCE(au.audience, 0) AS audience,
+               sc.sentiment_polarity AS polarity, COALESCE(n.intents, '{{}}') AS intents
+        FROM down
+        JOIN posts p ON p.id = down.id
+        LEFT JOIN links l ON l.child = p.id
+        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        LEFT JOIN post_nlp n ON n.post_id = p.id
+        LEFT JOIN topics tp ON tp.id = n.topic_id
+        {_AUDIENCE_AT_POSTING}
+        LEFT JOIN LATERAL (
+            SELECT sentiment_polarity FROM post_scores
+            WHERE post_id = p.id AND sentiment_label IS NOT NULL
+            ORDER BY scored_at DESC LIMIT 1
+        ) sc ON true
+        ORDER BY p.id
+        """,
+        {"start": start, "end": end},
+    )
+    return dict_rows(cur)
+
+
+def interaction_edges(cur: Cursor, start: datetime, end: datetime) -> list[tuple]:
+    """(platform, kind, source post id, source author, target author, topic id, areas) for
+    interactions in [start, end). Targets missing from the edge are taken from the stored target
+    post; the topic is the interacted-with post's, or the interacting post's for mentions."""
+    cur.execute(
+        f"""
+        SELECT i.platform, i.kind, i.source_post_id, i.source_author_id,
+               COALESCE(NULLIF(i.target_author_id, ''), t.author_id) AS target_author,
+               n.topic_id, {_POST_AREAS} AS areas
+        FROM interactions i
+        LEFT JOIN posts t ON i.target_post_id <> ''
+             AND t.platform = i.platform AND t.platform_id = i.target_post_id
+        LEFT JOIN posts s ON s.platform = i.platform AND s.platform_id = i.source_post_id
+        LEFT JOIN post_nlp n ON n.post_id = COALESCE(t.id, s.id)
+        LEFT JOIN topics tp ON tp.id = n.topic_id
+        WHERE i.created_at >= %s AND i.created_at < %s
+        """,
+        (start, end),
+    )
+    return cur.fetchall()
+
+
+def active_days(cur: Cursor, start: datetime, end: datetime) -> list[tuple]:
+    """(platform, author id, UTC day, topic id, areas) of every post in [start, end)."""
+    cur.execute(
+        f"""
+        SELECT p.platform, p.author_id, (p.created_at AT TIME ZONE 'UTC')::date, n.topic_id,
+               {_POST_AREAS}
+        FROM posts p
+        LEFT JOIN post_nlp n ON n.post_id = p.id
+        LEFT JOIN topics tp ON tp.id = n.topic_id
+        WHERE p.created_at >= %s AND p.created_at < %s AND p.author_id IS NOT NULL
+        """,
+        (start, end),
+    )
+    return cur.fetchall()
+
+
+_INFLUENCE_COLUMNS = (
+    "project", "window_start", "window_end", "topic_id", "product_area", "platform", "author_id",
+    "potential_reach", "amplification", "centrality", "consistency", "score", "rank",
+    "is_leader", "details",
+)  # fmt: skip
+
+
+def replace_influence(
+    cur: Cursor, project: str, start: datetime, end: datetime, rows: Sequence[tuple]
+) -> UpsertCounts:
+    """Store a window's influence rows (columns as _INFLUENCE_COLUMNS) in place of the ones a
+    previous run of the same window wrote, so authors that dropped out do not linger."""
+    cur.execute(
+        "DELETE FROM author_influence WHERE project = %s AND window_start = %s AND window_end = %s",
+        (project, start, end),
+    )
+    return copy_upsert(
+        cur, "author_influence", _INFLUENCE_COLUMNS,
+        [(*r[:-1], Json(r[-1])) for r in rows], key=_INFLUENCE_COLUMNS[:7],
+        update={**{c: f"EXCLUDED.{c}" for c in _INFLUENCE_COLUMNS[7:]}, "computed_at": "now()"},
+    )  # fmt: skip
+
+
+def opinion_leaders(
+    cur: Cursor, project: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Opinion leaders of every scope in influence windows overlapping [start, end).
+
+    Each: platform, author_id, username, window_start, window_end, scope_kind ('all', 'topic'
+    or 'product_area'), topic_id (0 unless a topic), topic_label, product_area (the area, or
+    the topic's area), score, rank, components (potential_reach, amplification, centrality,
+    consistency, each 0..1) and details (the raw figures and the weights).
+    """
+    cur.execute(
+        """
+        SELECT platform, author_id, username, window_start, window_end, scope_kind, topic_id,
+               topic_label, product_area, score, rank,
+               jsonb_build_object('potential_reach', potential_reach,
+                                  'amplification', amplification, 'centrality', centrality,
+                                  'consistency', consistency) AS components,
+               details
+        FROM v_author_influence
+        WHERE project = %s AND is_leader AND window_start < %s AND window_end > %s
+        ORDER BY window_end DESC, window_start, scope_kind, topic_id, product_area, rank
+        """,
+        (project, end, start),
+    )
+    return dict_rows(cur)
+
+
+_POST_REACH_COLUMNS = (
+    "post_id", "root_post_id", "parent_post_id", "author_audience", "potential_impressions",
+    "actual_impressions", "cascade_size", "cascade_depth", "amplifiers", "as_of",
+)  # fmt: skip
+
+
+def upsert_post_reach(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+    """Rows as _POST_REACH_COLUMNS; a row computed as of an earlier time never replaces a later
+    one (a rerun of an old window must not shrink a cascade a later window saw grow)."""
+    return copy_upsert(
+        cur, "post_reach", _POST_REACH_COLUMNS, rows, key=("post_id",),
+        update={**{c: f"EXCLUDED.{c}" for c in _POST_REACH_COLUMNS[1:]}, "computed_at": "now()"},
+        changed_when="EXCLUDED.as_of >= post_reach.as_of AND ("
+        + " OR ".join(f"post_reach.{c} IS DISTINCT FROM EXCLUDED.{c}"
+                      for c in _POST_REACH_COLUMNS[1:]) + ")",
+    )  # fmt: skip
+
+
+def post_reach(cur: Cursor, post_ids: Sequence[int]) -> dict[int, float]:
+    """Post id -> potential impressions of the post and its cascade (absent: not computed)."""
+    cur.execute(
+        "SELECT post_id, potential_impressions FROM post_reach WHERE post_id = ANY(%s)",
+        (list(post_ids),),
+    )
+    return dict(cur.fetchall())
+
+
+def posts_containing(
+    cur: Cursor, needles: Sequence[str], before: datetime
+) -> list[tuple[str, str, datetime, str]]:
+    """(platform, author id, created_at, text) of posts other than reposts created before
+    `before` whose text contains any needle (case-insensitive; callers match exactly)."""
+    if not needles:
+        return []
+    cur.execute(
+        "SELECT platform, author_id, created_at, text FROM posts "
+        "WHERE created_at < %s AND kind <> 'repost' AND author_id IS NOT NULL "
+        "AND text ILIKE ANY(%s) ORDER BY created_at, id",
+        (before, [_like_pattern(n) for n in needles]),
+    )
+    return cur.fetchall()
+
+
+def _like_pattern(needle: str) -> str:
+    """`needle` anywhere in the text, with LIKE's wildcards in it taken literally."""
+    escaped = needle.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return f"%{escaped}%"
+
+
+def first_post_times(
+    cur: Cursor, authors: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], datetime]:
+    """(platform, author id) -> when we first saw them post."""
+    if not authors:
+        return {}
+    psycopg2.extras.execute_values(
+        cur,
+        "SELECT p.platform, p.author_id, min(p.created_at) FROM posts p "
+        "JOIN (VALUES %s) AS v(platform, author_id) "
+        "ON p.platform = v.platform AND p.author_id = v.author_id GROUP BY 1, 2",
+        list(authors),
+        page_size=len(authors),
+    )
+    return {(platform, author): first for platform, author, first in cur.fetchall()}
+
+
+def author_ids_by_handle(cur: Cursor, accounts: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(platform, author id) of the given (platform, username) pairs; case-insensitive."""
+    if not accounts:
+        return set()
+    psycopg2.extras.execute_values(
+        cur,
+        "SELECT a.platform, a.platform_id FROM authors a JOIN (VALUES %s) AS v(platform, handle) "
+        "ON a.platform = v.platform AND lower(a.username) = lower(v.handle)",
+        [(platform, handle.lstrip("@")) for platform, handle in accounts],
+        page_size=len(accounts),
+    )
+    return set(cur.fetchall())
+
+
+_KPI_STEPS = ("impulses", "network", "amplifiers", "outcomes", "ratios")
+
+
+def upsert_campaign_kpi(
+    cur: Cursor, project: str, campaign: str, start: datetime, end: datetime, chain: dict[str, Any]
+) -> UpsertCounts:
+    """One campaign window's chain: the four steps and ratios (dicts) and breaks_at."""
+    columns = ("project", "campaign", "window_start", "window_end", *_KPI_STEPS, "breaks_at")
+    row = (project, campaign, start, end, *(Json(chain[s]) for s in _KPI_STEPS),
+           chain.get("breaks_at"))  # fmt: skip
+    return copy_upsert(
+        cur, "campaign_kpis", columns, [row], key=columns[:4],
+        update={**{c: f"EXCLUDED.{c}" for c in columns[4:]}, "computed_at": "now()"},
+    )  # fmt: skip
+
+
+def campaign_kpi_rows(
+    cur: Cursor, project: str, campaign: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Stored KPI chains of a campaign whose window overlaps [start, end), oldest first. Each:
+    campaign, window_start, window_end, impulses, network, amplifiers, outcomes, ratios
+    (dicts), breaks_at (the first empty step or None) and computed_at."""
+    cur.execute(
+        "SELECT campaign, window_start, window_end, impulses, network, amplifiers, outcomes, "
+        "ratios, breaks_at, computed_at FROM campaign_kpis "
+        "WHERE project = %s AND campaign = %s AND window_start < %s AND window_end > %s "
+        "ORDER BY window_start, window_end",
+        (project, campaign, end, start),
+    )
+    return dict_rows(cur)
