@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get("ECHOLOT_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# File sources must lie inside an import root (echolot/config/confine.py). The example project
+# reads the sample corpus outside config/, and tests write project files with their data under
+# the temp folder: both are roots here (subprocesses inherit it). Confinement tests set their own.
+os.environ.setdefault("ECHOLOT_IMPORT_DIR", os.pathsep.join([str(REPO), tempfile.gettempdir()]))
 
 
 def load_fixture(name: str) -> Any:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from echolot.config.base import Name, Strict
+from echolot.config.base import Name, Strict, Term, Terms
 
 
 class Brand(Strict):
-    name: str = Field(min_length=1)
-    aliases: list[str] = []
+    name: Term
+    aliases: Terms = []
 
     @property
     def terms(self) -> list[str]:
@@ -18,11 +16,11 @@ class Brand(Strict):
 
 class ProductArea(Strict):
     name: Name
-    keywords: list[str] = []
+    keywords: Terms = []
 
 
 class Product(Strict):
-    name: str = Field(min_length=1)
+    name: Term
     area: Name
-    aliases: list[str] = []
-    keywords: list[str] = []
+    aliases: Terms = []
+    keywords: Terms = []

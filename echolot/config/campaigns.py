@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from echolot.config.base import Name, Strict
+from echolot.config.base import Name, Strict, Terms
 
 
 class OwnedAccount(Strict):
@@ -17,8 +17,8 @@ class OwnedAccount(Strict):
 
 class Campaign(Strict):
     name: Name
-    hashtags: list[str] = []
-    keywords: list[str] = []
+    hashtags: Terms = []
+    keywords: Terms = []
     owned_accounts: list[OwnedAccount] = []
     start: datetime
     end: datetime

@@ -8,22 +8,21 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from echolot.config import confine, safe_yaml
 from echolot.config.project import ProjectConfig
-from echolot.config.sources import FileSource
 from echolot.errors import ConfigError
 
 
 def load_config(path: Path | str) -> ProjectConfig:
-    """Read and validate a project file; relative source paths resolve against its folder."""
+    """Read and validate a project file. Relative source paths resolve against its folder and
+    must stay inside the import root (see echolot/config/confine.py); hostile YAML is refused
+    (see echolot/config/safe_yaml.py). Every problem is a ConfigError naming the file."""
     path = Path(path)
+    text = _read_bounded(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as exc:
+        raise ConfigError(f"{path}: refused: {exc}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
@@ -31,11 +30,37 @@ def load_config(path: Path | str) -> ProjectConfig:
         raise ConfigError(f"{path}: not valid YAML{line}: {problem}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    context = {"imports": confine.import_context(path)}
     try:
-        config = ProjectConfig.model_validate(data)
+        return ProjectConfig.model_validate(data, context=context)
     except ValidationError as exc:
         raise ConfigError(_describe(path, exc)) from None
-    return _resolve_paths(config, path.parent)
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text, read no further than the size limit (a huge file is never loaded)."""
+    try:
+        limit = safe_yaml.max_bytes()
+    except safe_yaml.YamlLimitError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror}") from None
+    if len(raw) > limit:
+        raise ConfigError(
+            f"{path}: refused: larger than {limit:,} bytes (raise {safe_yaml.MAX_BYTES_ENV} "
+            "if a project file really needs more)"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): {exc.reason}") from None
 
 
 def _describe(path: Path, exc: ValidationError) -> str:
@@ -43,7 +68,10 @@ def _describe(path: Path, exc: ValidationError) -> str:
     for error in exc.errors():
         location = _key_path(error["loc"]) or "(top level)"
         message = error["msg"]
-        if error["type"] == "extra_forbidden":
+        if error["type"] == confine.ERROR_TYPE:
+            # Named by the source, as the user wrote it: sources.export.path
+            location, message = error["ctx"]["key"], error["ctx"]["reason"]
+        elif error["type"] == "extra_forbidden":
             message = "unknown key"
         elif "input" in error and error["type"] not in {"missing"}:
             shown = repr(error["input"])
@@ -66,13 +94,3 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
             continue
         parts.append(f"[{part}]" if isinstance(part, int) else str(part))
     return re.sub(r"\.\[", "[", ".".join(parts))
-
-
-def _resolve_paths(config: ProjectConfig, base: Path) -> ProjectConfig:
-    sources = [
-        source.model_copy(update={"path": (base / source.path).resolve()})
-        if isinstance(source, FileSource)
-        else source
-        for source in config.sources
-    ]
-    return config.model_copy(update={"sources": sources})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from echolot.config.base import Name, Strict
+from echolot.config.base import Name, ProjectId, Strict
 from echolot.config.brands import Brand, Product, ProductArea
 from echolot.config.campaigns import Campaign
 from echolot.config.findings import FindingSettings
@@ -24,7 +24,7 @@ class Schedule(Strict):
 
 
 class ProjectConfig(Strict):
-    project: Name
+    project: ProjectId
     schedule: Schedule = Schedule()
     nlp: NlpSettings = NlpSettings()
     influence: InfluenceSettings = InfluenceSettings()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from echolot.config.base import Name, Strict
+from echolot.config.confine import confined_source_path
 
 
 class XSource(Strict):
@@ -68,6 +69,11 @@ class FileSource(Strict):
     columns: ColumnMapping | None = None
     # Posts (or rows) written per transaction, each with its checkpoint.
     batch_size: int = Field(default=2000, gt=0, le=100_000)
+
+    @field_validator("path")
+    @classmethod
+    def _inside_import_root(cls, path: Path, info: ValidationInfo) -> Path:
+        return confined_source_path(path, info)  # see echolot/config/confine.py
 
     @model_validator(mode="after")
     def _mapping_matches_format(self) -> FileSource:
