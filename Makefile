@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= config/example.yaml
+# The example project reads the sample corpus in ingest/sample/data, outside config/: the
+# repository is its import root (see the README's security section).
+export ECHOLOT_IMPORT_DIR ?= $(CURDIR)
 
 .PHONY: run test browser lint format lock bench clean
 
