@@ -25,7 +25,7 @@ from pathlib import Path
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
 
-from echolot.airflow_support import cadence_cron, stages
+from echolot.app.airflow_support import cadence_cron, stages
 from echolot.config import ProjectConfig, load_config
 
 CONFIG_DIR = Path(
@@ -162,10 +162,9 @@ def build_digest(config: ProjectConfig, path: Path, team_name: str) -> None:
             data_interval_end: datetime | None = None,
             logical_date: datetime | None = None,
         ) -> list:
-            # Asset-triggered runs (cadence `immediate`) have no interval: take the last day.
-            end = data_interval_end or logical_date
-            start = data_interval_start if data_interval_start != end else end - timedelta(days=1)
-            return stages().deliver(path, start, end, team=team_name)
+            return stages().deliver(
+                path, data_interval_start, data_interval_end, team_name, logical_date
+            )
 
         @task
         def relay() -> dict:

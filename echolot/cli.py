@@ -15,19 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from echolot import migrations, store
+from echolot.app import session, stages, windows
+from echolot.app.pipeline import RunSummary, run_pipeline
 from echolot.config import load_config
 from echolot.database import connect, redact, resolve_database_url
-from echolot.errors import EcholotError
-from echolot.pipeline import RunSummary, run_pipeline
-from ingest.report import SourceReport
-from ingest.retry import RetryableSourceError
-from ingest.runner import ingest_source
-from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
-from reach.report import format_chain
-from reach.stage import campaign_chain, find_campaign
-from routing.digests import dispatch as dispatch_digests
-from routing.follow import follow_outbox, follow_queue
-from routing.relay import AMQP_URL_ENV, amqp_url, relay_outbox, team_queue
+from echolot.errors import DataError, EcholotError, UsageError
+from echolot.models import Window
 
 app = typer.Typer(help="Echolot: social listening and insight routing.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and status.", no_args_is_help=True)
@@ -79,15 +72,13 @@ def _parse_time(value: str | None, flag: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise EcholotError(f"{flag} {value!r} is not an ISO 8601 date or timestamp") from None
+        raise UsageError(f"{flag} {value!r} is not an ISO 8601 date or timestamp") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _open_database(data_dir: Path | None) -> Any:
-    url = resolve_database_url(data_dir)
-    conn = connect(url)
-    migrations.migrate(conn)
-    return conn
+def _window(since: str | None, until: str | None) -> Window | None:
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    return windows.requested(start, end, "--since", "--until")
 
 
 @app.command()
@@ -102,8 +93,7 @@ def run(
     """Run the whole pipeline once: ingest, score, find, route."""
     project = load_config(config)
     window = _window(since, until)
-    conn = _open_database(data_dir)
-    try:
+    with session.database(data_dir) as conn:
         bars = (
             Progress(
                 SpinnerColumn(),
@@ -117,12 +107,10 @@ def run(
             else None
         )
         summary = run_pipeline(conn, project, window, bars)
-    finally:
-        conn.close()
     _print_summary(project.project, summary)
 
 
-def _print_sources(title: str, reports: list[SourceReport]) -> None:
+def _print_sources(title: str, reports: list[stages.SourceReport]) -> None:
     columns = ("source", "pages", "fetched", "stored", "updated", "duplicates", "quarantined")
     table = Table(title=title)
     for column in columns:
@@ -181,34 +169,16 @@ def ingest(
     """Ingest the project's enabled sources (or the named ones) and report what each did."""
     project = load_config(config)
     window = _window(since, until)
-    by_name = {s.name: s for s in project.sources}
-    unknown = [name for name in source or [] if name not in by_name]
-    if unknown:
-        raise EcholotError(
-            f"{config}: no source named {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(by_name)}"
-        )
-    chosen = [by_name[name] for name in source] if source else [
-        s for s in project.sources if s.enabled
-    ]  # fmt: skip
-    conn = _open_database(data_dir)
-    reports = []
+    chosen = stages.choose_sources(project, source, str(config))
+    reports: list[stages.SourceReport] = []
     try:
-        for item in chosen:
-            reports.append(ingest_source(conn, item, window=window))
+        with session.database(data_dir) as conn:
+            for report in stages.ingest(conn, chosen, window):
+                reports.append(report)
     finally:
-        conn.close()
+        # The sources before a failing one were stored: say so, then report the failure.
         if reports:
             _print_sources(f"Ingest — project {project.project}", reports)
-
-
-def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:
-    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
-    if (start is None) != (end is None):
-        raise EcholotError("give both --since and --until, or neither")
-    if start and end and end <= start:
-        raise EcholotError("--until must be after --since")
-    return (start, end) if start and end else None
 
 
 @app.command()
@@ -221,16 +191,11 @@ def score(
     """Analyse every post the current NLP models have not analysed (language, sentiment,
     entities, intents, embeddings); a rerun does no work."""
     project = load_config(config)
-    conn = _open_database(data_dir)
-    try:
-        analyser = analyser_for(project)
-        ranges = plan_batches(conn, analyser, batch_size)
-        total = AnalysisReport()
+    with session.database(data_dir) as conn:
+        ranges = stages.plan_analysis(conn, project, batch_size)
+        total = stages.AnalysisReport()
         for id_range in ranges:
-            report = analyse_range(conn, analyser, id_range)
-            total += report
-    finally:
-        conn.close()
+            total += stages.analyse(conn, project, id_range)
     console.print(
         f"analysed {total.analysed} posts in {len(ranges)} batches: {total.sentiment_scored} "
         f"with sentiment, {total.no_sentiment_model} in languages without a sentiment model, "
@@ -248,15 +213,11 @@ def forget(
 ) -> None:
     """Remove a post or an author's every trace, and keep them from being ingested again."""
     if platform not in ("x", "reddit"):
-        raise EcholotError(f"--platform must be x or reddit, not {platform!r}")
+        raise UsageError(f"--platform must be x or reddit, not {platform!r}")
     if (post is None) == (author is None):
-        raise EcholotError("give exactly one of --post or --author")
-    conn = _open_database(data_dir)
-    try:
-        with conn, conn.cursor() as cur:
-            counts = store.forget(cur, platform, post_id=post, author_id=author)
-    finally:
-        conn.close()
+        raise UsageError("give exactly one of --post or --author")
+    with session.database(data_dir) as conn, conn, conn.cursor() as cur:
+        counts = store.forget(cur, platform, post_id=post, author_id=author)
     what = f"post {post}" if post else f"author {author}"
     console.print(
         f"forgot {platform} {what}: {counts.posts} posts, {counts.interactions} interactions, "
@@ -276,14 +237,10 @@ def dispatch(
     """One scheduler tick without Airflow: alert on severe findings, and write each team's
     digest once its send time has come. Run it from cron every few minutes."""
     project = load_config(config)
-    instant = _parse_time(now, "--now") or datetime.now(UTC)
-    conn = _open_database(data_dir)
-    try:
-        reports, held = dispatch_digests(conn, project, instant)
-        url = amqp_url()
-        relayed = relay_outbox(conn, url) if url else None
-    finally:
-        conn.close()
+    instant = windows.instant(_parse_time(now, "--now"))
+    with session.database(data_dir) as conn:
+        reports, held = stages.dispatch(conn, project, instant)
+        relayed = stages.relay(conn)
     for report in reports:
         state = "queued" if report.queued else "unchanged"
         console.print(f"{report.kind} {report.digest_id} for {report.team}: "
@@ -302,22 +259,13 @@ def dispatch(
 @reports_errors
 def relay(data_dir: DataDirOption = None) -> None:
     """Publish due outbox messages to RabbitMQ ($ECHOLOT_AMQP_URL) and mark them sent."""
-    url = amqp_url()
-    if url is None:
-        raise EcholotError(
-            f"no broker configured: set {AMQP_URL_ENV}; without one, consumers read the "
-            "outbox table (see `echolot digests tail`)"
-        )
-    conn = _open_database(data_dir)
-    try:
-        report = relay_outbox(conn, url)
-    finally:
-        conn.close()
+    url = stages.require_broker()
+    with session.database(data_dir) as conn:
+        report = stages.publish(conn, url)
     console.print(
         f"published {report.published}, failed {report.failed}, still queued {report.backlog}"
     )
-    if report.error:
-        raise RetryableSourceError(report.error)
+    stages.raise_for_relay(report)
 
 
 @digests_app.command("show")
@@ -333,20 +281,16 @@ def digests_show(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print one digest; optionally save its HTML and Markdown forms."""
-    conn = _open_database(data_dir)
-    try:
-        with conn, conn.cursor() as cur:
-            found = store.digest(cur, digest_id)
-    finally:
-        conn.close()
+    with session.database(data_dir) as conn, conn, conn.cursor() as cur:
+        found = store.digest(cur, digest_id)
     if found is None:
-        raise EcholotError(f"no digest with id {digest_id}")
+        raise UsageError(f"no digest with id {digest_id}")
     # Check both before writing either, so a failed call leaves no half of what was asked.
     exports = [(path, column, name) for path, column, name in (
         (html, "body_html", "HTML"), (markdown, "body_markdown", "Markdown")) if path]  # fmt: skip
     for _, column, name in exports:
         if not found[column]:
-            raise EcholotError(
+            raise DataError(
                 f"digest {digest_id} has no stored {name}: it was written before digests were "
                 "rendered in that form; route its window again to render it"
             )
@@ -354,7 +298,7 @@ def digests_show(
         try:
             path.write_text(found[column], encoding="utf-8")
         except OSError as exc:
-            raise EcholotError(f"cannot write {name} to {path}: {exc.strerror}") from None
+            raise UsageError(f"cannot write {name} to {path}: {exc.strerror}") from None
         err_console.print(f"wrote {name} of digest {digest_id} to {path}", markup=False,
                           highlight=False)  # fmt: skip
     alert = ", alert" if found["kind"] == "alert" else ""
@@ -376,20 +320,13 @@ def digests_tail(
 ) -> None:
     """Follow a team's digests as they are published (RabbitMQ) or queued (outbox table)."""
     project = load_config(config)
-    if team not in project.teams:
-        raise EcholotError(f"{config}: no team {team!r}; teams: {', '.join(project.teams)}")
-    printer = _DigestPrinter(limit)
-    url = amqp_url()
-    if url is not None:
-        err_console.print(f"following {team_queue(project.project, team).name} on {redact(url)}")
-        follow_queue(url, project.project, team, printer, timeout)
-        return
-    err_console.print(f"no broker configured: following the outbox table for team {team}")
-    conn = _open_database(data_dir)
-    try:
-        follow_outbox(conn, team, printer, timeout)
-    finally:
-        conn.close()
+    stages.check_team(project, team, str(config))
+    target = stages.follow_target(project, team)
+    if target.broker_url is not None:
+        err_console.print(f"following {target.queue} on {redact(target.broker_url)}")
+    else:
+        err_console.print(f"no broker configured: following the outbox table for team {team}")
+    stages.follow(target, project, team, _DigestPrinter(limit), timeout, data_dir)
 
 
 class _DigestPrinter:
@@ -411,11 +348,8 @@ class _DigestPrinter:
 @reports_errors
 def db_migrate(data_dir: DataDirOption = None) -> None:
     """Apply pending schema migrations (safe to repeat)."""
-    conn = connect(resolve_database_url(data_dir))
-    try:
+    with session.database(data_dir, migrate=False) as conn:
         applied = migrations.migrate(conn)
-    finally:
-        conn.close()
     console.print("applied: " + ", ".join(applied) if applied else "schema is up to date")
 
 
@@ -449,15 +383,11 @@ def kpi(
 ) -> None:
     """Compute, store and print a campaign's KPI chain: impulses, network, amplifiers, outcomes."""
     project = load_config(config)
-    find_campaign(project, campaign)  # an unknown name fails before the database is opened
-    conn = _open_database(data_dir)
-    try:
-        row = campaign_chain(
-            conn, project, campaign, _parse_time(since, "--since"), _parse_time(until, "--until")
-        )
-    finally:
-        conn.close()
-    console.print(format_chain(project.project, row), highlight=False, markup=False)
+    stages.check_campaign(project, campaign)  # an unknown name fails before the database opens
+    start, end = _parse_time(since, "--since"), _parse_time(until, "--until")
+    with session.database(data_dir) as conn:
+        text = stages.campaign_chain(conn, project, campaign, start, end)
+    console.print(text, highlight=False, markup=False)
 
 
 @db_app.command("grant-readonly")
@@ -468,13 +398,9 @@ def db_grant_readonly(
 ) -> None:
     """Let ROLE select the reporting views (v_*) and nothing else; creates it if missing."""
     if not role.strip():
-        raise EcholotError("ROLE must not be empty")
-    conn = _open_database(data_dir)
-    try:
-        with conn, conn.cursor() as cur:
-            views = store.grant_readonly(cur, role)
-    finally:
-        conn.close()
+        raise UsageError("ROLE must not be empty")
+    with session.database(data_dir) as conn, conn, conn.cursor() as cur:
+        views = store.grant_readonly(cur, role)
     console.print(f"role {role!r} may select {len(views)} views: {', '.join(views)}")
 
 

@@ -1,4 +1,25 @@
-"""Errors that carry a message meant for the person at the terminal."""
+"""Every error Echolot raises on purpose; each message says what was wrong and where.
+
+The tree, with the exit code the command line returns for each branch:
+
+    EcholotError                      1  base class; never raised itself
+    ├── TransientError               75  try again later: nothing is wrong with the request
+    │   ├── RetryableSourceError          a platform API is rate-limited or down
+    │   └── BrokerUnavailable             RabbitMQ refused or dropped a publish
+    ├── AccessError                   1  a service refuses us or cannot be reached as configured
+    │   ├── SourceAccessError             credentials or access tier of a platform API
+    │   └── DatabaseUnavailable           no PostgreSQL could be reached or started
+    ├── ConfigError                   2  the listening-project file or model settings are wrong
+    └── DataError                     1  what was asked for or what is stored does not fit
+        ├── UsageError                    a bad argument: half a window, an unknown id or name
+        ├── NormalizationError            one payload cannot be read (it is quarantined)
+        └── MigrationError                a schema migration failed; that migration rolled back
+
+75 is EX_TEMPFAIL from sysexits.h: schedulers and shells read it as "retry later", so Airflow's
+retries and a cron wrapper both do the right thing. 2 is the usual code for "fix your input".
+"""
+
+from __future__ import annotations
 
 
 class EcholotError(Exception):
@@ -7,15 +28,51 @@ class EcholotError(Exception):
     exit_code = 1
 
 
+class TransientError(EcholotError):
+    """A passing failure; the same call later should succeed. Work done so far is kept."""
+
+    exit_code = 75
+
+
+class RetryableSourceError(TransientError):
+    """A transient failure (rate limit, outage); the run stops cleanly and a later retry resumes
+    from the last committed page. Airflow retries the task with backoff."""
+
+
+class BrokerUnavailable(TransientError):
+    """The message broker could not take the outbox's messages; they stay queued in the outbox
+    and the next relay sends them."""
+
+
+class AccessError(EcholotError):
+    """A service refuses us or cannot be reached as configured; retrying as is will not help."""
+
+
+class SourceAccessError(AccessError):
+    """Credentials or access tier of a platform API are wrong; retrying will not help."""
+
+
+class DatabaseUnavailable(AccessError):
+    """No database could be reached or started."""
+
+
 class ConfigError(EcholotError):
     """The listening-project file is missing, unreadable or invalid."""
 
     exit_code = 2
 
 
-class MigrationError(EcholotError):
+class DataError(EcholotError):
+    """What was asked for, or what is stored, does not fit."""
+
+
+class UsageError(DataError):
+    """A bad argument to a command or function: half a window, an unknown id, team or source."""
+
+
+class NormalizationError(DataError):
+    """One raw payload cannot be turned into records; it goes to quarantine with this reason."""
+
+
+class MigrationError(DataError):
     """A schema migration failed; the database was left as it was before that migration."""
-
-
-class DatabaseUnavailable(EcholotError):
-    """No database could be reached or started."""

@@ -14,9 +14,9 @@ import psycopg2
 from conftest import REPO
 
 from echolot import migrations, store
+from echolot.app.windows import whole_days
 from echolot.config import ProjectConfig, load_config
 from echolot.models import Window
-from echolot.pipeline import whole_days
 from ingest.runner import ingest_source
 from nlp.analyse import analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics

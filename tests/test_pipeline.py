@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import REPO, count
 
+from echolot.app.pipeline import run_pipeline
+from echolot.app.windows import whole_days
 from echolot.config import load_config
-from echolot.pipeline import run_pipeline, whole_days
 
 EXAMPLE = REPO / "config" / "example.yaml"
 STABLE_TABLES = ("posts", "authors", "author_snapshots", "interactions", "quarantine",

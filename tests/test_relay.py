@@ -9,9 +9,9 @@ import kombu
 from conftest import REPO, drain
 from typer.testing import CliRunner
 
+from echolot.app.pipeline import run_pipeline
 from echolot.cli import app
 from echolot.config import load_config
-from echolot.pipeline import run_pipeline
 from routing.follow import follow_outbox, follow_queue
 from routing.relay import relay_outbox, team_queue
 

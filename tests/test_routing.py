@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import REPO, count, drain
 
+from echolot.app.pipeline import run_pipeline
 from echolot.config import load_config
 from echolot.errors import ConfigError
-from echolot.pipeline import run_pipeline
 from routing.digests import dispatch, route, send_alerts
 from routing.relay import relay_outbox, team_queue
 

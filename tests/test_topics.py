@@ -9,8 +9,8 @@ from conftest import REPO, count
 from sklearn.metrics import adjusted_rand_score
 
 from echolot import store
+from echolot.app.windows import whole_days
 from echolot.config import ProductArea, TopicSettings, load_config
-from echolot.pipeline import whole_days
 from ingest.runner import ingest_source
 from nlp.analyse import analyse_range, analyser_for, plan_batches
 from nlp.topic_stage import update_topics

@@ -1,5 +1,5 @@
 """What Echolot's DAGs need from Airflow beyond wiring: credentials from Connections, and the
-schedules a project file asks for. Imported by DAG files and tasks only; stages never use it.
+schedules a project file asks for. Imported by DAG files only; stages never use it.
 """
 
 from __future__ import annotations

@@ -1,49 +1,34 @@
-"""The pipeline runner: ingest -> score -> findings -> routing, the same stages Airflow calls."""
+"""Every stage once, in data-flow order: ingest -> analyse -> topics -> reach -> findings ->
+digests -> relay. `echolot run` calls it; each run is recorded in `pipeline_runs`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
 
 import psycopg2.extensions
 from rich.progress import Progress
 
 from echolot import store
-from echolot.config import ProjectConfig
-from echolot.errors import EcholotError
+from echolot.app import stages, windows
+from echolot.config import ProjectConfig, Source
+from echolot.errors import ConfigError
 from echolot.models import Window
-from ingest.report import SourceReport
-from ingest.runner import ingest_source
-from nlp.analyse import AnalysisReport, analyse_range, analyser_for, plan_batches
-from nlp.topic_stage import TopicReport, update_topics
-from reach.stage import ReachReport, update_reach
-from routing import detectors
-from routing.digests import DigestReport, route
-from routing.relay import RelayReport, amqp_url, relay_outbox
 
 
 @dataclass
 class RunSummary:
     run_id: int
     window: Window | None
-    sources: list[SourceReport] = field(default_factory=list)
-    analysis: AnalysisReport = field(default_factory=AnalysisReport)
-    topics: TopicReport = field(default_factory=TopicReport)
-    reach: ReachReport = field(default_factory=ReachReport)
+    sources: list[stages.SourceReport] = field(default_factory=list)
+    analysis: stages.AnalysisReport = field(default_factory=stages.AnalysisReport)
+    topics: stages.TopicReport = field(default_factory=stages.TopicReport)
+    reach: stages.ReachReport = field(default_factory=stages.ReachReport)
     findings: int = 0
-    digests: list[DigestReport] = field(default_factory=list)
+    digests: list[stages.DigestReport] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
-    relay: RelayReport | None = None  # None: no broker configured, the outbox is the queue
-
-
-def whole_days(start: datetime, end: datetime) -> Window:
-    """Widen [start, end] to UTC midnights so daily findings always cover full days."""
-    floor = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    ceiling = end.replace(hour=0, minute=0, second=0, microsecond=0)
-    if ceiling <= end:
-        ceiling += timedelta(days=1)
-    return floor, ceiling
+    relay: stages.RelayReport | None = None  # None: no broker configured, the outbox is the queue
 
 
 def run_pipeline(
@@ -75,41 +60,35 @@ def _run_stages(
     summary: RunSummary,
     progress: Progress | None,
 ) -> None:
-    enabled = [s for s in config.sources if s.enabled]
+    enabled = stages.choose_sources(config, None, config.project)
     if not enabled:
-        raise EcholotError(f"project {config.project!r}: no source is enabled")
+        raise ConfigError(f"project {config.project!r}: no source is enabled")
+
+    def page_counter(source: Source) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        task = progress.add_task(f"ingest {source.name}", total=None)
+        return lambda _pages: progress.advance(task)
+
     with progress or nullcontext():
-        for source in enabled:
-            task = progress.add_task(f"ingest {source.name}", total=None) if progress else None
-            report = ingest_source(
-                conn,
-                source,
-                window=summary.window,
-                on_page=lambda _n, t=task: progress.advance(t) if progress else None,
-            )
+        for report in stages.ingest(conn, enabled, summary.window, page_counter):
             summary.sources.append(report)
-        analyser = analyser_for(config)
-        ranges = plan_batches(conn, analyser)
+        ranges = stages.plan_analysis(conn, config)
         task = progress.add_task("analyse posts", total=len(ranges)) if progress else None
         for id_range in ranges:
-            summary.analysis += analyse_range(conn, analyser, id_range)
+            summary.analysis += stages.analyse(conn, config, id_range)
             if progress:
                 progress.advance(task)
 
-    if summary.window is None:
-        with conn, conn.cursor() as cur:
-            found = store.post_time_range(cur, [s.name for s in enabled])
-        if found is None:
-            return
-        summary.window = found
-    start, end = summary.window = whole_days(*summary.window)
-    summary.topics = update_topics(conn, config, start, end, analyser_for(config).embedder)
-    summary.reach = update_reach(conn, config, start, end)
-    summary.findings = sum(detectors.detect(conn, config, start, end).values())
-    summary.digests = route(conn, config, start, end)
-    url = amqp_url()
-    if url is not None:
-        summary.relay = relay_outbox(conn, url)
+    window = windows.run_window(conn, config, summary.window)
+    if window is None:
+        return
+    summary.window = window
+    summary.topics = stages.topics(conn, config, window)
+    summary.reach = stages.reach(conn, config, window)
+    summary.findings = stages.findings(conn, config, window)
+    summary.digests = stages.digests(conn, config, window)
+    summary.relay = stages.relay(conn)
 
 
 def _counts(summary: RunSummary) -> dict[str, object]:
