@@ -11,6 +11,7 @@ from typing import Any
 
 from psycopg2 import sql
 
+from echolot.errors import UsageError
 from echolot.store.bulk import Cursor
 
 
@@ -79,7 +80,7 @@ def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
     tombstone so ingestion never stores them again. Digests already delivered are not rewritten.
     """
     if (post_id is None) == (author_id is None):
-        raise ValueError("forget needs exactly one of post_id or author_id")
+        raise UsageError("forget needs exactly one of post_id or author_id")
     kind, target = ("post", post_id) if post_id is not None else ("author", author_id)
     cur.execute(
         "INSERT INTO forgotten (platform, kind, platform_id) VALUES (%s, %s, %s) "
