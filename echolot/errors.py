@@ -17,6 +17,11 @@ The tree, with the exit code the command line returns for each branch:
 
 75 is EX_TEMPFAIL from sysexits.h: schedulers and shells read it as "retry later", so Airflow's
 retries and a cron wrapper both do the right thing. 2 is the usual code for "fix your input".
+
+Not in the tree, on purpose: a caller breaking a function's contract (texts and languages of
+different lengths) raises the built-in ValueError or TypeError, because that is a bug to fix in
+code, not a condition a user can act on; and the project-file validators raise ValueError
+because pydantic turns exactly that into a `ConfigError` naming the key path.
 """
 
 from __future__ import annotations
@@ -70,8 +75,9 @@ class UsageError(DataError):
     """A bad argument to a command or function: half a window, an unknown id, team or source."""
 
 
-class NormalizationError(DataError):
-    """One raw payload cannot be turned into records; it goes to quarantine with this reason."""
+class NormalizationError(DataError, ValueError):
+    """One raw payload cannot be turned into records; it goes to quarantine with this reason.
+    (A ValueError too: parsers that catch ValueError around a payload keep doing so.)"""
 
 
 class MigrationError(DataError):

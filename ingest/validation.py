@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+# An item that cannot become a Post; the message is stored as the quarantine reason.
+from echolot.errors import NormalizationError
+
 # Far above any platform's post limit; anything larger is a broken or hostile payload.
 MAX_TEXT_CHARS = 100_000
-
-
-class NormalizationError(ValueError):
-    """An item cannot become a Post; the message is stored as the quarantine reason."""
 
 
 def required_str(item: dict[str, Any], key: str, *, where: str) -> str:
