@@ -10,6 +10,7 @@ The tree, with the exit code the command line returns for each branch:
     │   ├── SourceAccessError             credentials or access tier of a platform API
     │   └── DatabaseUnavailable           no PostgreSQL could be reached or started
     ├── ConfigError                   2  the listening-project file or model settings are wrong
+    │   └── ModelNotFoundError            a model folder (or its weights) is not where it is set
     └── DataError                     1  what was asked for or what is stored does not fit
         ├── UsageError                    a bad argument: half a window, an unknown id or name
         ├── NormalizationError            one payload cannot be read (it is quarantined)
@@ -65,6 +66,11 @@ class ConfigError(EcholotError):
     """The listening-project file is missing, unreadable or invalid."""
 
     exit_code = 2
+
+
+class ModelNotFoundError(ConfigError, FileNotFoundError):
+    """The model folder (or its weights) is not where we were told to look. (A FileNotFoundError
+    too, for callers that treat it as a missing file.)"""
 
 
 class DataError(EcholotError):

@@ -10,7 +10,7 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import FileSource, RedditSource, Source, XSource
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 from echolot.models import Batch, Window
 from ingest import file_source, tabular
 from ingest.reddit_connector import reddit_from_environment
@@ -57,7 +57,7 @@ def ingest_file(
     on_page: Callable[[int], None] | None = None,
 ) -> SourceReport:
     if not source.path.is_file():
-        raise EcholotError(f"source {source.name!r}: file {source.path} does not exist")
+        raise ConfigError(f"source {source.name!r}: file {source.path} does not exist")
     report = SourceReport(source=source.name)
     query = str(source.path)
     digest = file_source.file_digest(source.path)

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from echolot.errors import ConfigError, ModelNotFoundError
+
 # No machine here reaches the Hugging Face hub; never let transformers try.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -114,7 +116,7 @@ def make_embedder(
 ) -> Embedder:
     path = model_path or default_model_path()
     if not (Path(path) / "config.json").is_file():
-        raise FileNotFoundError(
+        raise ModelNotFoundError(
             f"no embedding model at {path} (expected a folder with config.json)"
         )
     if backend == "torch":
@@ -124,4 +126,4 @@ def make_embedder(
 
         quantized = backend == "onnx-int8"
         return Embedder(OnnxBackend(path, max_length, cache_dir, quantized), batch_size)
-    raise ValueError(f"unknown embedding backend {backend!r}; use 'torch', 'onnx' or 'onnx-int8'")
+    raise ConfigError(f"unknown embedding backend {backend!r}; use 'torch', 'onnx' or 'onnx-int8'")

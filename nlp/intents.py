@@ -42,6 +42,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
 from echolot.config import IntentName, ProjectConfig
+from echolot.errors import ConfigError
 from nlp.entities import BRAND, COMPETITOR, PRODUCT, EntityExtractor
 
 RULES_PATH = Path(__file__).with_name("intent_rules.yaml")
@@ -142,7 +143,7 @@ def load_rules(path: Path = RULES_PATH) -> dict[str, Any]:
         data = yaml.load(handle, Loader=_RulesLoader)  # a SafeLoader subclass
     unknown = set(data.get("intents", {})) - set(INTENTS)
     if unknown:
-        raise ValueError(f"{path}: unknown intents {sorted(unknown)}")
+        raise ConfigError(f"{path}: unknown intents {sorted(unknown)}")
     return data
 
 
@@ -230,7 +231,9 @@ class IntentClassifier:
                 try:
                     matcher.add(key, [_string_pattern(p) for p in patterns])
                 except ValueError as exc:  # name the rule group, spaCy does not
-                    raise ValueError(f"invalid intent pattern in {key!r} ({code}): {exc}") from None
+                    raise ConfigError(
+                        f"invalid intent pattern in {key!r} ({code}): {exc}"
+                    ) from None
 
         def for_lang(block: dict[str, Any]) -> list[Any]:
             return block.get(code) if code in block else block.get(FALLBACK_LANGUAGE, [])

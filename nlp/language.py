@@ -19,7 +19,7 @@ from functools import lru_cache
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 from lingua import LanguageDetector as _LinguaDetector
 
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 
 UNDETERMINED = "und"
 # Fewer letters than this outside handles, URLs and hashtags is no evidence at all: "ok",
@@ -74,7 +74,7 @@ class LanguageDetector:
     def __init__(self, languages: Sequence[str]) -> None:
         codes = list(dict.fromkeys(c for c in (normalise_code(x) for x in languages) if c))
         if not codes:
-            raise EcholotError("language detection needs at least one language in nlp.languages")
+            raise ConfigError("language detection needs at least one language in nlp.languages")
         self.languages: frozenset[str] = frozenset(codes)
         self._detector = _build(tuple(sorted(codes)))
 
@@ -133,7 +133,7 @@ def _build(codes: tuple[str, ...]) -> _LinguaDetector:
         try:
             isos.append(IsoCode639_1.from_str(code))
         except ValueError:
-            raise EcholotError(
+            raise ConfigError(
                 f"nlp.languages: {code!r} is not an ISO 639-1 code lingua knows"
             ) from None
     for extra in _CONTRAST:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from echolot.errors import ModelNotFoundError
 from nlp.embeddings import DIMENSIONS, mean_pool
 
 DATA_DIR_ENV = "ECHOLOT_DATA_DIR"
@@ -39,10 +40,6 @@ OPSET = 17
 EXPORT_RECIPE = f"echolot-onnx-export/1/opset{OPSET}/eager-attention/fp32"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """The model folder (or its weights) is not where we were told to look."""
 
 
 def default_cache_dir() -> Path:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 
 if TYPE_CHECKING:
     from echolot.config import SentimentModelChoice
@@ -102,7 +102,7 @@ class TransformersSentiment:
         self, choice: SentimentModelChoice, languages: Collection[str] | None = None
     ) -> None:
         if not choice.model:
-            raise EcholotError("sentiment backend 'transformers' needs `model` (id or folder)")
+            raise ConfigError("sentiment backend 'transformers' needs `model` (id or folder)")
         self.choice = choice
         # None: the caller routes by language (nlp.sentiment maps each language to a model).
         self.languages = frozenset(languages) if languages is not None else None
@@ -162,14 +162,14 @@ def load_sentiment(
         return VaderSentiment()
     if choice.backend == "transformers":
         return TransformersSentiment(choice, languages)
-    raise EcholotError(f"unknown sentiment backend {choice.backend!r}; use vader or transformers")
+    raise ConfigError(f"unknown sentiment backend {choice.backend!r}; use vader or transformers")
 
 
 def weights_digest(folder: Path, length: int = 12) -> str:
     """A short hash of the weight files' names and contents."""
     files = sorted({path for pattern in _WEIGHT_FILES for path in folder.glob(pattern)})
     if not files:
-        raise EcholotError(f"sentiment model folder {folder} holds no weights file")
+        raise ConfigError(f"sentiment model folder {folder} holds no weights file")
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0")
@@ -184,12 +184,12 @@ def _locate(model: str) -> tuple[Path, str | None]:
     if path.is_dir():
         return path.resolve(), None
     if path.is_absolute() or model.startswith((".", "~")) or not _HUB_ID.match(model):
-        raise EcholotError(f"sentiment model folder {model!r} does not exist ({path.absolute()})")
+        raise ConfigError(f"sentiment model folder {model!r} does not exist ({path.absolute()})")
     from huggingface_hub import constants, try_to_load_from_cache
 
     cached = try_to_load_from_cache(model, "config.json")
     if not isinstance(cached, str):
-        raise EcholotError(
+        raise ConfigError(
             f"sentiment model {model!r} is neither a local folder nor in the local Hugging Face "
             f"cache ({constants.HF_HUB_CACHE}): this machine is offline and the Hugging Face "
             "hub is not reachable, so it cannot be downloaded. Copy the model into a folder "
@@ -208,7 +208,7 @@ def _load(folder: Path, hub_id: str | None):  # -> (torch, tokenizer, model)
         model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
     except (OSError, ValueError, KeyError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise EcholotError(f"cannot load sentiment model {where}: {first}") from None
+        raise ConfigError(f"cannot load sentiment model {where}: {first}") from None
     return torch, tokenizer, model.eval()
 
 
@@ -234,7 +234,7 @@ def _label_columns(name: str, id2label: dict[int, str], mapping: dict[str, str])
     if not mapping:
         columns = {c: label.lower() for c, label in labels.items() if label.lower() in LABELS}
         if len(columns) != len(labels):
-            raise EcholotError(
+            raise ConfigError(
                 f"sentiment model {name!r} has labels {shown}, not negative/neutral/positive: "
                 "map them with `labels` in its nlp.sentiment entry"
             )
@@ -255,7 +255,7 @@ def _label_columns(name: str, id2label: dict[int, str], mapping: dict[str, str])
             problems.append(f"no mapping for {', '.join(missing)}")
         if unknown:
             problems.append(f"unknown label(s) {', '.join(unknown)}")
-        raise EcholotError(
+        raise ConfigError(
             f"sentiment model {name!r} has labels {shown}; `labels` gives {'; '.join(problems)}"
         )
     return columns
