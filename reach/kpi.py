@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from echolot.config import Brand, Campaign
+from echolot.matching import hashtag_pattern, term_pattern
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
-from reach.matching import hashtag_pattern, term_pattern
 
 STEPS = ("impulses", "network", "amplifiers", "outcomes")
 FEEDBACK_INTENTS = ("feature_request", "bug_report", "price_complaint")

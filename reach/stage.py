@@ -15,6 +15,7 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import Campaign, ProjectConfig
 from echolot.errors import ConfigError
+from echolot.matching import hashtag_pattern
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
 from reach.influence import (
@@ -27,7 +28,6 @@ from reach.influence import (
     strongest_edges,
 )
 from reach.kpi import ChainInputs, SentimentPost, compute_chain
-from reach.matching import hashtag_pattern
 
 # Whose engagement counts as "opinion leaders engaged" in the KPI chain.
 LEADER_SCOPES = ("all", "product_area")

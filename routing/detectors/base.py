@@ -13,7 +13,7 @@ import numpy as np
 
 from echolot import store
 from echolot.config import Brand, FindingKind, ProjectConfig, Severity
-from reach.matching import term_pattern
+from echolot.matching import term_pattern
 
 # Evidence kept per finding; digests cut it further to the team's detail level.
 MAX_EVIDENCE = 12

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from echolot.config import Brand, ProjectConfig
-from reach.matching import alternation
+from echolot.matching import alternation
 
 _BEFORE = (
     r"(?:switch(?:ed|ing)?(?: over)? to|mov(?:ed|ing) to|went (?:with|to)|going with|"

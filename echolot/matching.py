@@ -1,4 +1,5 @@
-"""Whole-word, case-insensitive matching of campaign hashtags, keywords and brand names."""
+"""Whole-word, case-insensitive matching of campaign hashtags, keywords and brand names: one
+definition for every stage that looks for them in text."""
 
 from __future__ import annotations
 
