@@ -12,14 +12,15 @@ from pathlib import Path
 from echolot.config import FileSource
 from echolot.models import Batch, Quarantined
 from ingest import reddit_payload, x_payload
+from ingest.records import MAX_PAYLOAD_CHARS, Page
 
 
 @dataclass(frozen=True)
-class Page:
+class Line:
     """One line of the file, normalised, and where the next read should continue."""
 
     number: int
-    batch: Batch
+    page: Page
 
 
 def file_digest(path: Path) -> str:
@@ -30,7 +31,7 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Page]:
+def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Line]:
     """Yield each line after `start_after` as a normalised page; bad lines become quarantine."""
     platform = "x" if source.format == "x_v2_pages" else "reddit"
     latest_seen: datetime | None = None
@@ -42,28 +43,36 @@ def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Page]:
                 body = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 reason = f"line {number}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
-                yield Page(number, _quarantined(platform, line, reason))
+                yield Line(number, _quarantined(platform, line, reason))
                 continue
-            except json.JSONDecodeError as exc:
-                reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
-                yield Page(number, _quarantined(platform, line, reason))
+            except (json.JSONDecodeError, RecursionError) as exc:
+                detail = (
+                    f"{exc.msg} at column {exc.colno}"
+                    if isinstance(exc, json.JSONDecodeError)
+                    else "nested too deeply"
+                )
+                yield Line(
+                    number,
+                    _quarantined(platform, line, f"line {number}: not valid JSON ({detail})"),
+                )
                 continue
             if source.format == "x_v2_pages":
-                batch = (
-                    x_payload.normalize_page(body)
+                page = (
+                    x_payload.read_page(body)
                     if isinstance(body, dict)
                     else _quarantined(platform, line, f"line {number}: expected a JSON object")
                 )
             else:
                 # Profiles carry no timestamp; date their karma to the newest post read so far,
                 # which keeps reruns deterministic.
-                batch = reddit_payload.normalize_body(body, observed_at=latest_seen)
-            for post in batch.posts:
+                page = reddit_payload.read_body(body, observed_at=latest_seen)
+            for post in page.batch.posts:
                 if latest_seen is None or post.created_at > latest_seen:
                     latest_seen = post.created_at
-            yield Page(number, batch)
+            yield Line(number, page)
 
 
-def _quarantined(platform: str, line: bytes, reason: str) -> Batch:
-    payload = line.decode("utf-8", errors="backslashreplace").rstrip("\n")
-    return Batch(quarantined=[Quarantined(platform=platform, payload=payload, reason=reason)])  # type: ignore[arg-type]
+def _quarantined(platform: str, line: bytes, reason: str) -> Page:
+    payload = line.decode("utf-8", errors="backslashreplace").rstrip("\n").replace("\x00", "\\x00")
+    payload = payload[:MAX_PAYLOAD_CHARS]
+    return Page(Batch(quarantined=[Quarantined(platform=platform, payload=payload, reason=reason)]))

@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 import praw
 import praw.models
 import prawcore
+from praw.models import Comment
+from praw.models.base import PRAWBase
 
-from ingest.retry import RetryableSourceError, RetryPolicy, SourceAccessError
+from echolot.errors import EcholotError, RetryableSourceError, SourceAccessError
+from ingest.reddit_plugin import CLIENT_ID_ENV, CLIENT_SECRET_ENV, USER_AGENT_ENV
+from ingest.retry import Retry, RetryPolicy
 
-CLIENT_ID_ENV = "ECHOLOT_REDDIT_CLIENT_ID"
-CLIENT_SECRET_ENV = "ECHOLOT_REDDIT_CLIENT_SECRET"
-USER_AGENT_ENV = "ECHOLOT_REDDIT_USER_AGENT"
 DEFAULT_USER_AGENT = "echolot/0.1 (social listening)"
 T = TypeVar("T")
 
@@ -44,38 +45,39 @@ def reddit_from_environment() -> praw.Reddit:
     )
 
 
+def classify(exc: BaseException, policy: RetryPolicy, what: str) -> Retry | EcholotError | None:
+    """prawcore's exceptions for the retry policy (praw already retried once on its own)."""
+    if isinstance(exc, prawcore.ServerError | prawcore.RequestException | prawcore.TooManyRequests):
+        return Retry(
+            RetryableSourceError(
+                f"{what}: Reddit API still failing after {policy.max_attempts} attempts "
+                f"({type(exc).__name__}); stored pages are kept"
+            )
+        )
+    if isinstance(exc, prawcore.OAuthException):
+        return SourceAccessError(
+            f"{what}: Reddit rejected the app credentials; check {CLIENT_ID_ENV} and "
+            f"{CLIENT_SECRET_ENV}"
+        )
+    if isinstance(exc, prawcore.Forbidden | prawcore.NotFound | prawcore.Redirect):
+        return SourceAccessError(
+            f"{what}: Reddit refused access (HTTP {exc.response.status_code}); the "
+            "subreddit may be private, banned or misspelled"
+        )
+    if isinstance(exc, prawcore.ResponseException):
+        status = exc.response.status_code
+        if status == 401:
+            return SourceAccessError(
+                f"{what}: Reddit rejected the app credentials (HTTP 401); check "
+                f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
+            )
+        return SourceAccessError(f"{what}: Reddit answered HTTP {status}")
+    return None
+
+
 def with_retry(action: Callable[[], T], *, what: str, retry: RetryPolicy) -> T:
-    """Run one API action; transient failures are retried with backoff (after prawcore's own)."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return action()
-        except (prawcore.ServerError, prawcore.RequestException, prawcore.TooManyRequests) as exc:
-            if attempt >= retry.max_attempts:
-                raise RetryableSourceError(
-                    f"{what}: Reddit API still failing after {attempt} attempts "
-                    f"({type(exc).__name__}); stored pages are kept"
-                ) from None
-            retry.sleep(retry.backoff(attempt))
-        except prawcore.OAuthException:
-            raise SourceAccessError(
-                f"{what}: Reddit rejected the app credentials; check {CLIENT_ID_ENV} and "
-                f"{CLIENT_SECRET_ENV}"
-            ) from None
-        except (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect) as exc:
-            raise SourceAccessError(
-                f"{what}: Reddit refused access (HTTP {exc.response.status_code}); the "
-                "subreddit may be private, banned or misspelled"
-            ) from None
-        except prawcore.ResponseException as exc:
-            status = exc.response.status_code
-            if status == 401:
-                raise SourceAccessError(
-                    f"{what}: Reddit rejected the app credentials (HTTP 401); check "
-                    f"{CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
-                ) from None
-            raise SourceAccessError(f"{what}: Reddit answered HTTP {status}") from None
+    """Run one API action under the retry policy with Reddit's exception mapping."""
+    return retry.call(action, lambda exc, policy: classify(exc, policy, what))
 
 
 def iterate_with_retry(items: Iterator[T], *, what: str, retry: RetryPolicy) -> Iterator[T]:
@@ -88,22 +90,45 @@ def iterate_with_retry(items: Iterator[T], *, what: str, retry: RetryPolicy) -> 
         yield item  # type: ignore[misc]
 
 
+_SKIPPED = ("comments", "replies", "comment_limit", "comment_sort")
+
+
+def api_json(value: Any, depth: int = 0) -> Any:
+    """praw's objects back to the JSON the API sent: a Redditor is its name, a Subreddit its
+    display name, other praw objects (PollData, PollOption, ...) their public attributes.
+    Never a repr, so re-reading the same submission gives the same payload."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if depth > 32:
+        return None
+    if isinstance(value, praw.models.Redditor):
+        return value.name
+    if isinstance(value, praw.models.Subreddit):
+        return value.display_name
+    if isinstance(value, dict):
+        return {str(k): api_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [api_json(v, depth + 1) for v in value]
+    if isinstance(value, PRAWBase):
+        return {
+            k: api_json(v, depth + 1)
+            for k, v in vars(value).items()
+            if not k.startswith("_") and not isinstance(v, praw.models.Submission | Comment)
+        }
+    return str(value)
+
+
 def thing_data(thing: praw.models.Submission | praw.models.Comment) -> dict[str, Any]:
     """The API `data` object of a submission or comment, without praw's helpers."""
     data: dict[str, Any] = {}
     for key, value in vars(thing).items():
-        if key.startswith("_") or key in ("comments", "replies", "comment_limit", "comment_sort"):
+        if key.startswith("_") or key in _SKIPPED:
             continue
-        if isinstance(value, praw.models.Redditor):
-            value = value.name
-        elif isinstance(value, praw.models.Subreddit):
-            value = value.display_name
-        elif isinstance(value, praw.models.Submission | praw.models.Comment):
+        if isinstance(value, praw.models.Submission | Comment):
             continue
-        data[key] = value
+        data[key] = api_json(value)
     # Deleted authors come back as None; the API itself says "[deleted]".
-    data.setdefault("author", "[deleted]")
-    if data["author"] is None:
+    if data.get("author") is None:
         data["author"] = "[deleted]"
     return data
 
@@ -118,22 +143,24 @@ def submission_page(
     )
     comments = with_retry(submission.comments.list, what=what, retry=retry)
     children = [{"kind": "t3", "data": thing_data(submission)}]
-    children += [
-        {"kind": "t1", "data": thing_data(c)}
-        for c in comments
-        if isinstance(c, praw.models.Comment)
-    ]
+    for item in comments:
+        if isinstance(item, Comment):
+            children.append({"kind": "t1", "data": thing_data(item)})
+        elif isinstance(item, praw.models.MoreComments):
+            # Beyond replace_more_limit: kept as the API's stub so the report counts it.
+            more = {"count": item.count, "id": item.id, "parent_id": item.parent_id}
+            children.append({"kind": "more", "data": more})
     return {"kind": "Listing", "data": {"after": None, "before": None, "children": children}}
 
 
-def profile_body(reddit: praw.Reddit, name: str, *, retry: RetryPolicy) -> dict[str, Any] | None:
-    """The user's about page as a t2 body; None for suspended or vanished accounts."""
+def profile_body(reddit: praw.Reddit, name: str, *, retry: RetryPolicy) -> dict[str, Any] | str:
+    """The user's about page as a t2 body, or why there is none (suspended, 404)."""
     redditor = reddit.redditor(name)
     try:
         with_retry(redditor._fetch, what=f"user {name}", retry=retry)
-    except SourceAccessError:
-        return None
+    except SourceAccessError as exc:
+        return str(exc)
     if getattr(redditor, "is_suspended", False):
-        return None
+        return f"user {name}: suspended"
     fields = ("id", "name", "created_utc", "link_karma", "comment_karma", "total_karma", "verified")
     return {"kind": "t2", "data": {f: getattr(redditor, f, None) for f in fields}}

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 
 import psycopg2.extensions
 
-from echolot import store
-from echolot.config import FileSource, RedditSource, Source, XSource
+from echolot import sources, store
+from echolot.config import FileSource, Source
 from echolot.errors import ConfigError
-from echolot.models import Batch, Window
+from echolot.models import Window
 from ingest import file_source, tabular
-from ingest.reddit_connector import reddit_from_environment
-from ingest.reddit_source import ingest_reddit
+from ingest.records import Page
 from ingest.report import SourceReport
-from ingest.retry import RetryPolicy, SourceAccessError
-from ingest.x_connector import BEARER_TOKEN_ENV, make_client
-from ingest.x_source import ingest_x
+from ingest.retry import RetryPolicy
+from ingest.writer import write_page
 
 
 def ingest_source(
@@ -30,25 +27,10 @@ def ingest_source(
     now: datetime | None = None,
     on_page: Callable[[int], None] | None = None,
 ) -> SourceReport:
-    """Ingest one source. X and Reddit read `window` exactly; file sources replay whole files."""
-    if isinstance(source, FileSource):
-        return ingest_file(conn, source, on_page)
-    if isinstance(source, XSource):
-        token = os.environ.get(BEARER_TOKEN_ENV)
-        if not token:
-            raise SourceAccessError(f"source {source.name!r}: set {BEARER_TOKEN_ENV} to read X")
-        policy = retry or RetryPolicy(
-            max_rate_limit_wait_seconds=source.max_rate_limit_wait_seconds
-        )
-        return ingest_x(
-            conn, source, make_client(token), window=window, retry=policy, now=now,
-            on_page=on_page,
-        )  # fmt: skip
-    assert isinstance(source, RedditSource)
-    return ingest_reddit(
-        conn, source, reddit_from_environment(), window=window, retry=retry, now=now,
-        on_page=on_page,
-    )  # fmt: skip
+    """Ingest one source through its registered plug-in (X and Reddit read `window` exactly;
+    file sources replay whole files)."""
+    plugin = sources.plugin_for(source.type)
+    return plugin.ingest(conn, source, window=window, retry=retry, now=now, on_page=on_page)
 
 
 def ingest_file(
@@ -67,20 +49,20 @@ def ingest_file(
     start_after = checkpoint.get("line", 0) if checkpoint.get("sha256") == digest else 0
     report.skipped_pages = start_after
     pages = (
-        tabular.read_record_pages(source, start_after)
+        ((n, Page(b)) for n, b in tabular.read_record_pages(source, start_after))
         if source.format in ("jsonl", "csv")
-        else ((p.number, p.batch) for p in file_source.read_pages(source, start_after))
+        else ((line.number, line.page) for line in file_source.read_pages(source, start_after))
     )
     # Pages are small (an X page holds at most 100 posts); committing them in chunks of about
     # `batch_size` posts keeps the per-transaction overhead low. Each chunk still commits
     # together with the checkpoint of its last page.
-    chunk, chunk_pages, position = Batch(), 0, start_after
-    for position, batch in pages:
-        chunk.extend(batch)
+    chunk, chunk_pages, position = Page(), 0, start_after
+    for position, page in pages:
+        chunk.extend(page)
         chunk_pages += 1
-        if len(chunk.posts) + len(chunk.quarantined) >= source.batch_size:
+        if len(chunk.batch.posts) + len(chunk.batch.quarantined) >= source.batch_size:
             _commit_chunk(conn, source, query, digest, position, chunk, chunk_pages, report)
-            chunk, chunk_pages = Batch(), 0
+            chunk, chunk_pages = Page(), 0
             if on_page:
                 on_page(position)
     if chunk_pages:
@@ -94,11 +76,14 @@ def _commit_chunk(
     query: str,
     digest: str,
     position: int,
-    chunk: Batch,
+    chunk: Page,
     pages: int,
     report: SourceReport,
 ) -> None:
     with conn, conn.cursor() as cur:
-        counts = store.write_batch(cur, source.name, chunk)
+        counts = write_page(cur, source.name, chunk)
         store.save_checkpoint(cur, source.name, query, {"sha256": digest, "line": position})
-    report.add_page(chunk, counts, pages=pages)
+    report.add_page(
+        chunk.batch, counts, pages=pages, unavailable=len(chunk.unavailable),
+        dropped_more=chunk.dropped_more,
+    )  # fmt: skip

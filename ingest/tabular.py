@@ -11,6 +11,8 @@ from typing import Any
 
 from echolot.config import ColumnMapping, FileSource
 from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
+from ingest.records import guarded
+from ingest.sanitize import clean_json
 from ingest.validation import NormalizationError, iso_timestamp, text_field
 
 _COUNTS = {"likes": "like_count", "reposts": "repost_count", "replies": "reply_count",
@@ -50,6 +52,9 @@ def _records(path: Path, fmt: str) -> Iterator[dict[str, Any] | Quarantined]:
             except json.JSONDecodeError as exc:
                 yield _bad(line, f"line {number}: not valid JSON ({exc.msg})")
                 continue
+            except RecursionError:
+                yield _bad(line, f"line {number}: not valid JSON (nested too deeply)")
+                continue
             yield (
                 record if isinstance(record, dict) else _bad(line, f"line {number}: not an object")
             )
@@ -57,19 +62,18 @@ def _records(path: Path, fmt: str) -> Iterator[dict[str, Any] | Quarantined]:
 
 def _bad(line: str, reason: str) -> Quarantined:
     payload = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    payload = payload.replace("\x00", "\\x00")
     return Quarantined(platform=None, payload=payload, reason=reason)
 
 
 def _add_record(
     batch: Batch, record: dict[str, Any], columns: ColumnMapping, platform: str, where: str
 ) -> None:
-    try:
-        post, author, snapshot = _normalize(record, columns, platform, where)
-    except NormalizationError as exc:
-        payload = json.dumps(record, ensure_ascii=True, default=str)
-        payload = payload.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        batch.quarantined.append(Quarantined(platform=platform, payload=payload, reason=str(exc)))
+    outcome = guarded(platform, record, where, lambda r: _normalize(r, columns, platform, where))
+    if isinstance(outcome, Quarantined):
+        batch.quarantined.append(outcome)
         return
+    post, author, snapshot = outcome
     batch.posts.append(post)
     if author:
         batch.authors.append(author)
@@ -98,8 +102,9 @@ def _normalize(
     post_id = _as_text(value("id"))
     if not post_id:
         raise NormalizationError(f"{where}: missing id (column {columns.id!r})")
-    where = f"{where} (id {post_id})"
+    where = f"{where} (id {post_id[:40]})"
     text = text_field(value("text") if value("text") is not None else "", where=where)
+    record = clean_json(record)
     if value("created_at") in (None, ""):
         raise NormalizationError(f"{where}: missing created_at (column {columns.created_at!r})")
     created_at = _timestamp(value("created_at"), where)

@@ -32,9 +32,8 @@ def text_field(value: Any, *, where: str, key: str = "text") -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise NormalizationError(f"{where}: {key} is not valid UTF-8") from None
-    if "\x00" in value:
-        raise NormalizationError(f"{where}: {key} contains a NUL character")
-    return value
+    # A NUL byte means nothing in a post and PostgreSQL cannot store it: drop it, keep the post.
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def optional_int(container: dict[str, Any], key: str, *, where: str) -> int | None:

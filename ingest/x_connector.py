@@ -14,9 +14,10 @@ from typing import Any
 import requests
 import tweepy
 
-from ingest.retry import RetryableSourceError, RetryPolicy, SourceAccessError
+from echolot.errors import EcholotError, RetryableSourceError, SourceAccessError
+from ingest.retry import Retry, RetryPolicy
+from ingest.x_plugin import BEARER_TOKEN_ENV
 
-BEARER_TOKEN_ENV = "ECHOLOT_X_BEARER_TOKEN"
 EXPANSIONS = [
     "author_id",
     "referenced_tweets.id",
@@ -26,7 +27,7 @@ EXPANSIONS = [
 ]
 TWEET_FIELDS = [
     "created_at", "public_metrics", "lang", "conversation_id", "referenced_tweets", "entities",
-    "edit_history_tweet_ids", "author_id", "in_reply_to_user_id",
+    "edit_history_tweet_ids", "author_id", "in_reply_to_user_id", "note_tweet",
 ]  # fmt: skip
 USER_FIELDS = ["public_metrics", "verified", "created_at", "description", "location"]
 MIN_RESULTS, MAX_RESULTS = 10, 100  # the search endpoints' bounds for max_results
@@ -93,46 +94,35 @@ def search_pages(
 def _next_page(pages: Iterator[dict[str, Any]], source: str, retry: RetryPolicy) -> dict | None:
     # The paginator keeps its token when a request fails, so calling next() again retries
     # exactly the page that failed.
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return next(pages)
-        except StopIteration:
-            return None
-        except tweepy.TooManyRequests as exc:
-            _wait_for_rate_limit(exc, source, retry)
-        except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as exc:
-            if attempt >= retry.max_attempts:
-                raise RetryableSourceError(
-                    f"source {source!r}: X API still failing after {attempt} attempts "
-                    f"({_describe(exc)}); the run stopped after its last stored page"
-                ) from None
-            retry.sleep(retry.backoff(attempt))
-        except tweepy.Unauthorized:
-            raise SourceAccessError(
-                f"source {source!r}: X API rejected the credentials (HTTP 401); "
-                f"check {BEARER_TOKEN_ENV}"
-            ) from None
-        except tweepy.Forbidden as exc:
-            raise SourceAccessError(_forbidden_message(source, exc)) from None
-        except tweepy.BadRequest as exc:
-            detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
-            raise SourceAccessError(
-                f"source {source!r}: X API refused the query: {detail}"
-            ) from None
+    sentinel: dict[str, Any] = {}
+    page = retry.call(
+        lambda: next(pages, sentinel), lambda exc, policy: classify(exc, policy, source)
+    )
+    return None if page is sentinel else page
 
 
-def _wait_for_rate_limit(exc: tweepy.TooManyRequests, source: str, retry: RetryPolicy) -> None:
-    reset = exc.reset_time
-    wait = max(0.0, reset - retry.clock() + 1) if reset else retry.max_rate_limit_wait_seconds
-    if wait > retry.max_rate_limit_wait_seconds:
-        raise RetryableSourceError(
-            f"source {source!r}: X API rate limit reached; it resets in {wait:.0f} s, longer "
-            f"than the {retry.max_rate_limit_wait_seconds:.0f} s this task may wait. "
-            "Stored pages are kept; a retry resumes from the last one"
-        ) from None
-    retry.sleep(wait)
+def classify(exc: BaseException, policy: RetryPolicy, source: str) -> Retry | EcholotError | None:
+    """X's exceptions for the retry policy: what is worth retrying, and what to tell the user."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        return policy.rate_limit_wait(exc.reset_time, what=f"source {source!r}: X API")
+    if isinstance(exc, tweepy.TwitterServerError | requests.ConnectionError | requests.Timeout):
+        return Retry(
+            RetryableSourceError(
+                f"source {source!r}: X API still failing after {policy.max_attempts} attempts "
+                f"({_describe(exc)}); the run stopped after its last stored page"
+            )
+        )
+    if isinstance(exc, tweepy.Unauthorized):
+        return SourceAccessError(
+            f"source {source!r}: X API rejected the credentials (HTTP 401); "
+            f"check {BEARER_TOKEN_ENV}"
+        )
+    if isinstance(exc, tweepy.Forbidden):
+        return SourceAccessError(_forbidden_message(source, exc))
+    if isinstance(exc, tweepy.BadRequest):
+        detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
+        return SourceAccessError(f"source {source!r}: X API refused the query: {detail}")
+    return None
 
 
 def _forbidden_message(source: str, exc: tweepy.Forbidden) -> str:

@@ -1,13 +1,21 @@
-"""Normalise X API v2 search response pages into posts, authors and interactions."""
+"""Normalise X API v2 search response pages into posts, authors and interactions.
+
+Every tweet is read on its own: whatever one contains, it is stored or quarantined with a
+reason and the rest of the page is stored. Long posts carry their full text in `note_tweet`;
+text arrives HTML-escaped (&amp; &lt; &gt;) and is decoded once. An edited post keeps the id
+of its first version (`edit_history_tweet_ids[0]`) so all versions are one post; the newest
+version (the highest id) wins.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
-from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, PostKind, Quarantined
+from echolot.models import Author, AuthorSnapshot, Batch, Interaction, PostKind
+from ingest.records import Page, Unavailable, VersionedPost, guarded, quarantined
+from ingest.sanitize import clean_json, optional_text, unescape_once
 from ingest.validation import (
     NormalizationError,
     iso_timestamp,
@@ -26,23 +34,37 @@ _RETWEET_PREFIX = re.compile(r"^RT @(\w{1,15}):")
 
 def normalize_page(page: dict[str, Any]) -> Batch:
     """One response body of /2/tweets/search/*: `data` plus the expanded `includes`."""
-    batch = Batch()
-    includes = page.get("includes") or {}
-    users = {u["id"]: u for u in includes.get("users", []) if isinstance(u, dict) and "id" in u}
-    ids_by_username = {u.get("username", "").lower(): uid for uid, u in users.items()}
-    referenced = {
-        t["id"]: t for t in includes.get("tweets", []) if isinstance(t, dict) and "id" in t
-    }
-    latest_post_by_author: dict[str, datetime] = {}
+    return read_page(page).batch
 
-    # Referenced tweets are posts too (the original that was retweeted or replied to).
-    items = [*page.get("data", []), *referenced.values()]
+
+def read_page(page: Any) -> Page:
+    """Like `normalize_page`, with the page's `errors` (unavailable posts and users) as well."""
+    result = Page()
+    if not isinstance(page, dict):
+        result.batch.quarantined.append(quarantined("x", page, "X page must be a JSON object"))
+        return result
+    data, includes = page.get("data"), page.get("includes")
+    if data is not None and not isinstance(data, list):
+        reason = f"X page: data must be a list, got {type(data).__name__}"
+        result.batch.quarantined.append(quarantined("x", data, reason))
+        data = []
+    includes = includes if isinstance(includes, dict) else {}
+    users = {u["id"]: u for u in _list(includes.get("users")) if isinstance(u.get("id"), str)}
+    ids_by_username = {
+        u["username"].lower(): uid for uid, u in users.items() if isinstance(u.get("username"), str)
+    }
+    referenced = [t for t in _list(includes.get("tweets")) if isinstance(t.get("id"), str)]
+    items = [*(data or []), *referenced]
+    canonical = _canonical_ids(items)
+    context = _Context({t["id"]: t for t in referenced}, ids_by_username, canonical)
+    latest_post_by_author: dict[str, datetime] = {}
+    batch = result.batch
     for item in items:
-        try:
-            post, interactions = _normalize_tweet(item, referenced, ids_by_username)
-        except NormalizationError as exc:
-            batch.quarantined.append(_quarantine(item, str(exc)))
+        outcome = guarded("x", item, "tweet", lambda t: _normalize_tweet(t, context))
+        if not isinstance(outcome, tuple):
+            batch.quarantined.append(outcome)
             continue
+        post, interactions = outcome
         batch.posts.append(post)
         batch.interactions.extend(interactions)
         if post.author_id is not None:
@@ -57,37 +79,71 @@ def normalize_page(page: dict[str, Any]) -> Batch:
             try:
                 batch.snapshots.append(_snapshot(user, observed_at))
             except NormalizationError as exc:
-                batch.quarantined.append(_quarantine(user, str(exc)))
+                batch.quarantined.append(quarantined("x", user, str(exc)))
     # Authors only reached through interactions still need a row for the graph.
     known = {a.platform_id for a in batch.authors}
     for interaction in batch.interactions:
         target = interaction.target_author_id
         if target and target not in known:
             user = users.get(target)
-            batch.authors.append(
-                _author(user) if user else Author(platform="x", platform_id=target)
-            )
+            author = _author(user) if user else Author(platform="x", platform_id=target)
+            batch.authors.append(author)
             known.add(target)
-    return batch
+    result.unavailable.extend(_errors(page.get("errors")))
+    return result
 
 
-def _normalize_tweet(
-    tweet: Any, referenced: dict[str, dict[str, Any]], ids_by_username: dict[str, str]
-) -> tuple[Post, list[Interaction]]:
+class _Context:
+    def __init__(
+        self, referenced: dict[str, dict], ids_by_username: dict[str, str], canonical: dict
+    ) -> None:
+        self.referenced = referenced
+        self.ids_by_username = ids_by_username
+        self.canonical = canonical  # any version id -> the id of the first version
+
+
+def _list(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a list that may be null or hold junk (`includes.users: null`)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _history(tweet: dict[str, Any]) -> list[str]:
+    ids = tweet.get("edit_history_tweet_ids")
+    if isinstance(ids, list) and ids and all(isinstance(i, str) and i.isdigit() for i in ids):
+        return ids
+    return []
+
+
+def _canonical_ids(items: list[Any]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, dict):
+            history = _history(item)
+            for version in history:
+                mapping[version] = history[0]
+    return mapping
+
+
+def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list[Interaction]]:
     if not isinstance(tweet, dict):
         raise NormalizationError(f"tweet must be an object, got {type(tweet).__name__}")
     tweet_id = required_str(tweet, "id", where="tweet")
-    if not tweet_id.isdigit():
-        raise NormalizationError(f"tweet {tweet_id!r}: id must be numeric")
+    if not tweet_id.isdigit() or len(tweet_id) > 19:
+        raise NormalizationError(f"tweet {tweet_id[:40]!r}: id must be numeric")
     where = f"tweet {tweet_id}"
-    author_id = required_str(tweet, "author_id", where=where)
-    text = text_field(tweet.get("text"), where=where)
-    created_at = iso_timestamp(tweet.get("created_at"), where=where)
-    metrics = tweet.get("public_metrics") or {}
+    note = tweet.get("note_tweet")
+    full_text = note.get("text") if isinstance(note, dict) else None
+    # Checked before cleaning: a post whose own text is broken is quarantined, not guessed at.
+    text = text_field(full_text if isinstance(full_text, str) else tweet.get("text"), where=where)
+    raw = clean_json(tweet)
+    author_id = required_str(raw, "author_id", where=where)
+    created_at = iso_timestamp(raw.get("created_at"), where=where)
+    metrics = raw.get("public_metrics") or {}
     if not isinstance(metrics, dict):
         raise NormalizationError(f"{where}: public_metrics must be an object")
+    post_id = context.canonical.get(tweet_id, tweet_id)
 
-    references = tweet.get("referenced_tweets") or []
+    references = raw.get("referenced_tweets") or []
     if not isinstance(references, list):
         raise NormalizationError(f"{where}: referenced_tweets must be a list")
     kind: PostKind = "post"
@@ -95,57 +151,56 @@ def _normalize_tweet(
     interactions: list[Interaction] = []
     for ref in references:
         if not isinstance(ref, dict) or ref.get("type") not in _KIND_BY_REFERENCE:
-            raise NormalizationError(f"{where}: unknown referenced_tweets entry {ref!r}")
+            raise NormalizationError(f"{where}: unknown referenced_tweets entry {str(ref)[:80]}")
         ref_id = str(ref.get("id", ""))
+        ref_id = context.canonical.get(ref_id, ref_id)
         ref_kind = _KIND_BY_REFERENCE[ref["type"]]
         # A reply that also quotes is a reply first: that decides its place in the thread.
         if kind == "post" or ref_kind == "reply":
             kind = ref_kind
         if ref_kind in ("reply", "repost"):
             parent_id = ref_id
-        target_author = _referenced_author(tweet, ref, referenced, ids_by_username, text)
         interactions.append(
             Interaction(
                 platform="x",
                 kind=ref_kind,
-                source_post_id=tweet_id,
+                source_post_id=post_id,
                 source_author_id=author_id,
                 created_at=created_at,
                 target_post_id=ref_id,
-                target_author_id=target_author,
+                target_author_id=_referenced_author(raw, ref, context, text),
             )
         )
-    interactions.extend(_mentions(tweet, tweet_id, author_id, created_at, where))
+    entities = [raw.get("entities"), note.get("entities") if isinstance(note, dict) else None]
+    interactions.extend(_mentions(entities, post_id, author_id, created_at, where))
 
-    post = Post(
+    post = VersionedPost(
         platform="x",
-        platform_id=tweet_id,
+        platform_id=post_id,
         author_id=author_id,
         kind=kind,
-        text=text,
+        text=unescape_once(text.replace("\x00", "")),
         created_at=created_at,
-        raw=tweet,
-        lang_hint=tweet.get("lang") if isinstance(tweet.get("lang"), str) else None,
+        raw=raw,
+        lang_hint=raw.get("lang") if isinstance(raw.get("lang"), str) else None,
         url=f"https://x.com/i/web/status/{tweet_id}",
-        conversation_id=str(tweet.get("conversation_id") or tweet_id),
+        conversation_id=str(raw.get("conversation_id") or post_id),
         parent_id=parent_id,
         like_count=optional_int(metrics, "like_count", where=where),
         repost_count=optional_int(metrics, "retweet_count", where=where),
         reply_count=optional_int(metrics, "reply_count", where=where),
         quote_count=optional_int(metrics, "quote_count", where=where),
         impression_count=optional_int(metrics, "impression_count", where=where),
+        # Tweet ids grow with time, and every edit gets a new id: the highest is the newest.
+        revision=int(tweet_id),
     )
     return post, interactions
 
 
 def _referenced_author(
-    tweet: dict[str, Any],
-    ref: dict[str, Any],
-    referenced: dict[str, dict[str, Any]],
-    ids_by_username: dict[str, str],
-    text: str,
+    tweet: dict[str, Any], ref: dict[str, Any], context: _Context, text: str
 ) -> str:
-    original = referenced.get(str(ref.get("id")))
+    original = context.referenced.get(str(ref.get("id")))
     if original and isinstance(original.get("author_id"), str):
         return original["author_id"]
     if ref["type"] == "replied_to" and isinstance(tweet.get("in_reply_to_user_id"), str):
@@ -154,29 +209,29 @@ def _referenced_author(
     # still names its author.
     match = _RETWEET_PREFIX.match(text) if ref["type"] == "retweeted" else None
     if match:
-        return ids_by_username.get(match.group(1).lower(), "")
+        return context.ids_by_username.get(match.group(1).lower(), "")
     return ""
 
 
 def _mentions(
-    tweet: dict[str, Any], tweet_id: str, author_id: str, created_at: datetime, where: str
+    entity_sets: list[Any], post_id: str, author_id: str, created_at: datetime, where: str
 ) -> list[Interaction]:
-    entities = tweet.get("entities") or {}
-    mentions = entities.get("mentions", []) if isinstance(entities, dict) else []
-    if not isinstance(mentions, list):
-        raise NormalizationError(f"{where}: entities.mentions must be a list")
     found: dict[str, Interaction] = {}
-    for mention in mentions:
-        target = mention.get("id") if isinstance(mention, dict) else None
-        if isinstance(target, str) and target and target != author_id:
-            found[target] = Interaction(
-                platform="x",
-                kind="mention",
-                source_post_id=tweet_id,
-                source_author_id=author_id,
-                created_at=created_at,
-                target_author_id=target,
-            )
+    for entities in entity_sets:
+        mentions = entities.get("mentions", []) if isinstance(entities, dict) else []
+        if not isinstance(mentions, list):
+            raise NormalizationError(f"{where}: entities.mentions must be a list")
+        for mention in mentions:
+            target = mention.get("id") if isinstance(mention, dict) else None
+            if isinstance(target, str) and target and target != author_id:
+                found[target] = Interaction(
+                    platform="x",
+                    kind="mention",
+                    source_post_id=post_id,
+                    source_author_id=author_id,
+                    created_at=created_at,
+                    target_author_id=target,
+                )
     return list(found.values())
 
 
@@ -189,11 +244,11 @@ def _author(user: dict[str, Any]) -> Author:
     return Author(
         platform="x",
         platform_id=str(user["id"]),
-        username=user.get("username"),
-        display_name=user.get("name"),
-        description=user.get("description"),
-        location=user.get("location"),
-        verified=user.get("verified"),
+        username=optional_text(user.get("username")),
+        display_name=optional_text(user.get("name")),
+        description=optional_text(user.get("description")),
+        location=optional_text(user.get("location")),
+        verified=user.get("verified") if isinstance(user.get("verified"), bool) else None,
         created_at=created_at,
     )
 
@@ -212,6 +267,16 @@ def _snapshot(user: dict[str, Any], observed_at: datetime) -> AuthorSnapshot:
     )
 
 
-def _quarantine(item: Any, reason: str) -> Quarantined:
-    payload = json.dumps(item, ensure_ascii=True, sort_keys=True, default=str)
-    return Quarantined(platform="x", payload=payload, reason=reason)
+def _errors(errors: Any) -> list[Unavailable]:
+    """The page's `errors`: referenced posts or authors X could not return, and why."""
+    found = []
+    for error in _list(errors):
+        resource = error.get("resource_id") or error.get("value")
+        kind = {"tweet": "post", "user": "author"}.get(str(error.get("resource_type")))
+        if not isinstance(resource, str) or kind is None:
+            continue
+        reason = " — ".join(
+            optional_text(error.get(k)) or "" for k in ("title", "detail") if error.get(k)
+        )
+        found.append(Unavailable("x", kind, resource, reason or "unavailable"))
+    return found

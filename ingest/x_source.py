@@ -24,6 +24,7 @@ from echolot.models import Window
 from ingest import x_payload
 from ingest.report import SourceReport
 from ingest.retry import RetryPolicy
+from ingest.writer import write_page
 from ingest.x_connector import MIN_RESULTS, search_pages
 
 BUDGET_KEY = "__monthly_read_budget__"
@@ -72,9 +73,10 @@ def ingest_x(
             retry=retry,
         )
         for page in pages:
-            batch = x_payload.normalize_page(page)
-            meta = page.get("meta") or {}
-            budget.used += len(page.get("data") or [])
+            normalised = x_payload.read_page(page)
+            meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+            data = page.get("data")
+            budget.used += len(data) if isinstance(data, list) else 0
             newest_id = _newer(newest_id, meta.get("newest_id"))
             next_token = meta.get("next_token")
             if next_token:
@@ -86,10 +88,10 @@ def ingest_x(
                 state["complete"] = window is not None
             # Page, query checkpoint and budget commit together, or not at all.
             with conn, conn.cursor() as cur:
-                counts = store.write_batch(cur, source.name, batch)
+                counts = write_page(cur, source.name, normalised)
                 store.save_checkpoint(cur, source.name, key, state)
                 budget.save(cur)
-            report.add_page(batch, counts)
+            report.add_page(normalised.batch, counts, unavailable=len(normalised.unavailable))
             if on_page:
                 on_page(report.pages)
             if next_token and budget.remaining < MIN_RESULTS:
@@ -129,6 +131,8 @@ class MonthlyBudget:
 
 def _newer(a: str | None, b: str | None) -> str | None:
     """The larger of two tweet ids (ids grow with time; compare as numbers, not strings)."""
+    a = a if isinstance(a, str) and a.isdigit() else None
+    b = b if isinstance(b, str) and b.isdigit() else None
     if not a or not b:
         return a or b
     return a if int(a) >= int(b) else b

@@ -65,7 +65,7 @@ def test_wrong_type_names_its_path_and_value(tmp_path: Path) -> None:
         (lambda d: d["campaigns"][0].update(start="2026-11-05T00:00:00"), "campaigns[0].start: Value error, must include a time zone"),
         (lambda d: d["products"][0].update(area="nowhere"), "names unknown area 'nowhere'"),
         (lambda d: d["sources"].append(dict(d["sources"][0])), "source names must be unique; repeated: sample_x"),
-        (lambda d: d["sources"][2].update(type="mastodon"), "sources[2]: Input tag 'mastodon' found using 'type' does not match"),
+        (lambda d: d["sources"][2].update(type="myspace"), "sources[2].type: unknown source type 'myspace' (known: bluesky, file, mastodon, reddit, x)"),
         (lambda d: d["sources"][2].update(bearer_token="abc"), "sources[2].bearer_token: unknown key"),
         (lambda d: d["teams"]["sales"].update(signals=["gossip"]), "teams.sales.signals[0]: Input should be"),
     ],

@@ -12,25 +12,26 @@ def test_x_page_becomes_posts_authors_interactions_and_quarantine() -> None:
     # 4 valid tweets in data plus the referenced original from includes.tweets.
     assert set(by_id) == {
         "1861000000000000005",
-        "1861000000000000004",
+        # An edited post (edit_history 03 -> 04) keeps the id of its first version.
+        "1861000000000000003",
         "1861000000000000002",
         "1861000000000000010",
         "1861000000000000001",
     }
     assert by_id["1861000000000000005"].kind == "repost"
-    assert by_id["1861000000000000004"].kind == "reply"
+    assert by_id["1861000000000000003"].kind == "reply"
     assert by_id["1861000000000000002"].kind == "quote"
     assert by_id["1861000000000000001"].kind == "post"
-    assert by_id["1861000000000000004"].created_at == datetime(2026, 11, 5, 9, 5, tzinfo=UTC)
+    assert by_id["1861000000000000003"].created_at == datetime(2026, 11, 5, 9, 5, tzinfo=UTC)
     assert by_id["1861000000000000010"].lang_hint == "de"
-    assert by_id["1861000000000000004"].like_count == 4
+    assert by_id["1861000000000000003"].like_count == 4
 
     edges = {
         (i.kind, i.source_post_id, i.target_post_id, i.target_author_id) for i in batch.interactions
     }
     assert ("repost", "1861000000000000005", "1861000000000000001", "1000000001") in edges
-    assert ("reply", "1861000000000000004", "1861000000000000001", "1000000001") in edges
-    assert ("mention", "1861000000000000004", "", "1000000001") in edges
+    assert ("reply", "1861000000000000003", "1861000000000000001", "1000000001") in edges
+    assert ("mention", "1861000000000000003", "", "1000000001") in edges
     # The quoted tweet is missing from includes: the edge keeps its id, the author is unknown.
     assert ("quote", "1861000000000000002", "1860999999999999999", "") in edges
 

@@ -1,11 +1,27 @@
-"""Where posts come from: one settings model per source type."""
+"""Where posts come from: one settings model per source type.
+
+`Source` is validated through the plug-in registry (`echolot.sources`): the `type` key picks
+the registered plug-in and its settings model checks the rest, so a new platform brings its
+own settings and nothing here changes. X, Reddit and file settings live here because other
+kernel code (confinement of file paths) refers to them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PlainValidator,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from echolot.config.base import Name, Strict
 from echolot.config.confine import confined_source_path
@@ -85,4 +101,30 @@ class FileSource(Strict):
         return self
 
 
-Source = Annotated[XSource | RedditSource | FileSource, Field(discriminator="type")]
+def _settings_by_type(value: Any, info: ValidationInfo) -> BaseModel:
+    """Validate one `sources[]` entry with the settings model of its registered type."""
+    from echolot import sources as registry  # plug-ins load on first validation, not on import
+
+    if isinstance(value, BaseModel):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError("must be a mapping with a `type`")
+    type_name = value.get("type")
+    if type_name is None:
+        raise _error("missing", "Field required", value)
+    known = registry.plugins()
+    if not isinstance(type_name, str) or type_name not in known:
+        message = f"unknown source type {str(type_name)[:40]!r} (known: {', '.join(known)})"
+        raise _error("source_type", message, type_name)
+    return known[type_name].settings.model_validate(value, context=info.context)
+
+
+def _error(kind: str, message: str, given: Any) -> ValidationError:
+    error = PydanticCustomError(kind, message) if kind != "missing" else "missing"
+    return ValidationError.from_exception_data(
+        "Source", [{"type": error, "loc": ("type",), "input": given}]
+    )
+
+
+# Any registered source's settings; serialised as its own model, not as the base.
+Source = Annotated[SerializeAsAny[BaseModel], PlainValidator(_settings_by_type)]

@@ -4,13 +4,18 @@ tombstones kept out, and the per-query checkpoints."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg2.extras
+
 from echolot.models import Author, AuthorSnapshot, Batch, Interaction, Post, Quarantined
-from echolot.store.bulk import Cursor, UpsertCounts, copy_upsert
+from echolot.store.bulk import Cursor, UpsertCounts, copy_upsert, dict_rows
+
+# A post's natural key: (platform, platform_id).
+PostKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -21,15 +26,20 @@ class BatchCounts:
     quarantined: int
 
 
-def write_batch(cur: Cursor, source: str, batch: Batch) -> BatchCounts:
-    """Store one normalised page. Run inside the caller's transaction with its checkpoint."""
+def write_batch(
+    cur: Cursor, source: str, batch: Batch, revisions: Mapping[PostKey, int] | None = None
+) -> BatchCounts:
+    """Store one normalised page. Run inside the caller's transaction with its checkpoint.
+
+    `revisions` (platform, platform_id) -> revision: a post's stored version is replaced only
+    by a newer one, and the version that loses is kept in `post_revisions`."""
     # The page and its checkpoint commit together, so a commit lost in a server crash loses
     # both and the page is simply read again: waiting for the WAL flush buys nothing here.
     cur.execute("SET LOCAL synchronous_commit = off")
     batch = _without_forgotten(cur, batch)
     authors = upsert_authors(cur, batch.authors)
     upsert_snapshots(cur, batch.snapshots)
-    posts = upsert_posts(cur, source, batch.posts)
+    posts = upsert_posts(cur, source, batch.posts, revisions)
     interactions = upsert_interactions(cur, batch.interactions)
     quarantined = insert_quarantine(cur, source, batch.quarantined)
     return BatchCounts(posts, authors, interactions, quarantined)
@@ -130,11 +140,17 @@ def upsert_snapshots(cur: Cursor, snapshots: Sequence[AuthorSnapshot]) -> Upsert
 _POST_COLUMNS = (
     "platform", "platform_id", "author_id", "source", "kind", "title", "text", "lang_hint",
     "created_at", "url", "conversation_id", "parent_id", "like_count", "repost_count",
-    "reply_count", "quote_count", "score", "impression_count", "raw", "content_hash",
+    "reply_count", "quote_count", "score", "impression_count", "raw", "content_hash", "revision",
 )  # fmt: skip
 
 
-def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCounts:
+def upsert_posts(
+    cur: Cursor,
+    source: str,
+    posts: Sequence[Post],
+    revisions: Mapping[PostKey, int] | None = None,
+) -> UpsertCounts:
+    revisions = revisions or {}
     rows = [
         tuple(
             source
@@ -143,11 +159,15 @@ def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCount
             if c == "content_hash"
             else p.raw_json
             if c == "raw"
+            else revisions.get((p.platform, p.platform_id), 0)
+            if c == "revision"
             else getattr(p, c)
             for c in _POST_COLUMNS
         )
         for p in posts
     ]
+    if revisions:
+        _keep_superseded_versions(cur, posts, revisions)
     # The source that first stored a post keeps it; an edit or new metrics update the rest.
     updatable = [c for c in _POST_COLUMNS if c not in ("platform", "platform_id", "source")]
     return copy_upsert(
@@ -157,8 +177,115 @@ def upsert_posts(cur: Cursor, source: str, posts: Sequence[Post]) -> UpsertCount
         rows,
         key=("platform", "platform_id"),
         update={**{c: f"EXCLUDED.{c}" for c in updatable}, "updated_at": "now()"},
-        changed_when="posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash",
+        # Newest version wins whatever the replay order; the same version may bring new metrics.
+        changed_when="EXCLUDED.revision > posts.revision OR (EXCLUDED.revision = posts.revision"
+        " AND posts.content_hash IS DISTINCT FROM EXCLUDED.content_hash)",
     )
+
+
+def _keep_superseded_versions(
+    cur: Cursor, posts: Sequence[Post], revisions: Mapping[PostKey, int]
+) -> None:
+    """Before the upsert: a stored version about to be replaced, and an incoming version older
+    than the stored one, both go to post_revisions."""
+    incoming = {
+        (p.platform, p.platform_id): p for p in posts if (p.platform, p.platform_id) in revisions
+    }
+    if not incoming:
+        return
+    platforms, ids = zip(*incoming, strict=True)
+    cur.execute(
+        "SELECT p.platform, p.platform_id, p.revision FROM posts p "
+        "JOIN unnest(%s::text[], %s::text[]) AS n(platform, platform_id) "
+        "USING (platform, platform_id)",
+        (list(platforms), list(ids)),
+    )
+    stored = {(platform, pid): revision for platform, pid, revision in cur.fetchall()}
+    replaced = [k for k, rev in stored.items() if revisions[k] > rev]
+    if replaced:
+        cur.execute(
+            "INSERT INTO post_revisions (platform, platform_id, revision, title, text, raw, "
+            "content_hash) SELECT p.platform, p.platform_id, p.revision, p.title, p.text, p.raw, "
+            "p.content_hash FROM posts p JOIN unnest(%s::text[], %s::text[]) AS n(platform, "
+            "platform_id) USING (platform, platform_id) ON CONFLICT DO NOTHING",
+            ([k[0] for k in replaced], [k[1] for k in replaced]),
+        )
+    older = [incoming[k] for k, rev in stored.items() if revisions[k] < rev]
+    if older:
+        psycopg2.extras.execute_values(
+            cur,
+            "INSERT INTO post_revisions (platform, platform_id, revision, title, text, raw, "
+            "content_hash) VALUES %s ON CONFLICT DO NOTHING",
+            [
+                (
+                    p.platform,
+                    p.platform_id,
+                    revisions[(p.platform, p.platform_id)],
+                    p.title,
+                    p.text,
+                    p.raw_json,
+                    p.content_hash,
+                )
+                for p in older
+            ],
+        )
+
+
+def post_revisions(cur: Cursor, platform: str, platform_id: str) -> list[dict[str, Any]]:
+    """The superseded versions of one post, oldest first."""
+    cur.execute(
+        "SELECT revision, title, text, raw, recorded_at FROM post_revisions "
+        "WHERE platform = %s AND platform_id = %s ORDER BY revision",
+        (platform, platform_id),
+    )
+    return dict_rows(cur)
+
+
+def existing_posts(cur: Cursor, platform: str, platform_ids: Sequence[str]) -> set[str]:
+    """Which of these posts are stored already (to fetch a submission's comments only once)."""
+    cur.execute(
+        "SELECT platform_id FROM posts WHERE platform = %s AND platform_id = ANY(%s)",
+        (platform, list(platform_ids)),
+    )
+    return {row[0] for row in cur.fetchall()}
+
+
+def record_unavailable(cur: Cursor, source: str, items: Sequence[tuple[str, str, str, str]]) -> int:
+    """(platform, resource_type, resource_id, reason) the platform said it could not give."""
+    if not items:
+        return 0
+    unique = {(p, t, i): r for p, t, i, r in items}
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO unavailable_items (platform, resource_type, resource_id, source, reason) "
+        "VALUES %s ON CONFLICT (platform, resource_type, resource_id) DO UPDATE "
+        "SET reason = EXCLUDED.reason, last_seen_at = now()",
+        [(p, t, i, source, r) for (p, t, i), r in unique.items()],
+    )
+    return len(unique)
+
+
+def unavailable_since(
+    cur: Cursor, platform: str, resource_type: str, ids: Sequence[str], since: datetime
+) -> set[str]:
+    """Resources recorded as unavailable at or after `since` (a 404 profile is not re-asked)."""
+    cur.execute(
+        "SELECT resource_id FROM unavailable_items WHERE platform = %s AND resource_type = %s "
+        "AND resource_id = ANY(%s) AND last_seen_at >= %s",
+        (platform, resource_type, list(ids), since),
+    )
+    return {row[0] for row in cur.fetchall()}
+
+
+def author_ids_by_name(cur: Cursor, platform: str, names: Sequence[str]) -> dict[str, str]:
+    """lower(username) -> platform id, for authors a payload named without their id."""
+    cur.execute(
+        "SELECT DISTINCT ON (lower(username)) lower(username), platform_id FROM authors "
+        "WHERE platform = %s AND lower(username) = ANY(%s) AND platform_id NOT LIKE 'u/%%' "
+        "ORDER BY lower(username), updated_at DESC",
+        (platform, [n.lower() for n in names]),
+    )
+    return dict(cur.fetchall())
 
 
 _INTERACTION_COLUMNS = (
