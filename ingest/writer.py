@@ -26,7 +26,7 @@ NAME_ID_PREFIX = "u/"
 
 def write_page(cur: store.Cursor, source: str, page: Page) -> BatchCounts:
     """Store a page with its unavailable items; the caller saves the checkpoint after it."""
-    batch = prepare(page.batch)
+    batch, superseded = prepare(page.batch)
     _resolve_named_authors(cur, batch)
     cur.execute("SAVEPOINT echolot_page")
     try:
@@ -35,6 +35,9 @@ def write_page(cur: store.Cursor, source: str, page: Page) -> BatchCounts:
     except psycopg2.DataError:
         cur.execute("ROLLBACK TO SAVEPOINT echolot_page")
         counts = _write_item_by_item(cur, source, batch)
+    # Versions that lost to a newer copy in the same page are history, not lost.
+    ingest_rows.insert_revisions(cur, superseded, {(p.platform, p.platform_id): revision_of(p)
+                                                   for p in superseded})  # fmt: skip
     unavailable = [(u.platform, u.resource_type, u.resource_id, u.reason) for u in page.unavailable]
     ingest_rows.record_unavailable(cur, source, unavailable)
     return counts
@@ -45,19 +48,25 @@ def _write(cur: store.Cursor, source: str, batch: Batch) -> BatchCounts:
     return store.write_batch(cur, source, batch, revisions)
 
 
-def prepare(batch: Batch) -> Batch:
-    """One post per id (copies merged, the newest revision first) and every string storable."""
+def prepare(batch: Batch) -> tuple[Batch, list[Post]]:
+    """One post per id (copies merged, the newest revision wins) and every string storable;
+    also the older versions that lost."""
     merged: dict[tuple[str, str], Post] = {}
+    superseded: dict[tuple[tuple[str, str], int], Post] = {}
     for post in batch.posts:
         key = (post.platform, post.platform_id)
+        if key in merged and revision_of(merged[key]) != revision_of(post):
+            loser = min(merged[key], post, key=revision_of)
+            superseded[(key, revision_of(loser))] = _clean(loser)
         merged[key] = _merge(merged[key], post) if key in merged else post
-    return Batch(
+    cleaned = Batch(
         posts=[_clean(p) for p in merged.values()],
         authors=[_clean(a) for a in batch.authors],
         snapshots=[_clean(s) for s in batch.snapshots],
         interactions=[_clean(i) for i in batch.interactions],
         quarantined=batch.quarantined,
     )
+    return cleaned, list(superseded.values())
 
 
 def _merge(first: Post, second: Post) -> Post:

@@ -211,24 +211,33 @@ def _keep_superseded_versions(
             ([k[0] for k in replaced], [k[1] for k in replaced]),
         )
     older = [incoming[k] for k, rev in stored.items() if revisions[k] < rev]
-    if older:
-        psycopg2.extras.execute_values(
-            cur,
-            "INSERT INTO post_revisions (platform, platform_id, revision, title, text, raw, "
-            "content_hash) VALUES %s ON CONFLICT DO NOTHING",
-            [
-                (
-                    p.platform,
-                    p.platform_id,
-                    revisions[(p.platform, p.platform_id)],
-                    p.title,
-                    p.text,
-                    p.raw_json,
-                    p.content_hash,
-                )
-                for p in older
-            ],
-        )
+    insert_revisions(cur, older, revisions)
+
+
+def insert_revisions(cur: Cursor, posts: Sequence[Post], revisions: Mapping[PostKey, int]) -> None:
+    """Keep versions of stored posts that lost to a newer one (after the post is written)."""
+    if not posts:
+        return
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO post_revisions (platform, platform_id, revision, title, text, raw, "
+        "content_hash) SELECT v.* FROM (VALUES %s) AS v(platform, platform_id, revision, title, "
+        "text, raw, content_hash) JOIN posts USING (platform, platform_id) "
+        "ON CONFLICT DO NOTHING",
+        [
+            (
+                p.platform,
+                p.platform_id,
+                revisions[(p.platform, p.platform_id)],
+                p.title,
+                p.text,
+                p.raw_json,
+                p.content_hash,
+            )
+            for p in posts
+        ],
+        template="(%s, %s, %s::bigint, %s, %s, %s::jsonb, %s)",
+    )
 
 
 def post_revisions(cur: Cursor, platform: str, platform_id: str) -> list[dict[str, Any]]:
