@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg2.extensions
-from atproto_client import Client
+from atproto_client import Client, models
 from atproto_client import exceptions as atp
 
 from echolot import store
@@ -30,6 +30,11 @@ from ingest.retry import Retry, RetryPolicy
 from ingest.writer import write_page
 
 PROFILES_PER_CALL = 25  # app.bsky.actor.getProfiles takes at most 25 actors
+_PARAMS = {
+    "app.bsky.feed.searchPosts": models.AppBskyFeedSearchPosts.Params,
+    "app.bsky.feed.getAuthorFeed": models.AppBskyFeedGetAuthorFeed.Params,
+    "app.bsky.actor.getProfiles": models.AppBskyActorGetProfiles.Params,
+}
 
 
 def make_client(service: str, handle: str, app_password: str, retry: RetryPolicy) -> Client:
@@ -93,8 +98,9 @@ class _Run:
         self.report = SourceReport(source=source.name)
 
     def call(self, nsid: str, params: dict[str, Any], what: str) -> Any:
+        typed = _PARAMS[nsid](**params)
         return self.retry.call(
-            lambda: self.client.invoke_query(nsid, params=params).content,
+            lambda: self.client.invoke_query(nsid, params=typed).content,
             lambda exc, policy: classify(exc, policy, what),
         )
 
