@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from echolot import migrations, store
-from echolot.app import session, stages, windows
+from echolot.app import delivery, session, stages, windows
 from echolot.app.pipeline import RunSummary, run_pipeline
 from echolot.config import load_config
 from echolot.database import connect, redact, resolve_database_url
@@ -266,6 +266,40 @@ def relay(data_dir: DataDirOption = None) -> None:
         f"published {report.published}, failed {report.failed}, still queued {report.backlog}"
     )
     stages.raise_for_relay(report)
+
+
+@app.command("deliver")
+@reports_errors
+def deliver_to_channels(
+    config: ConfigOption,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Hand each team's waiting digests to its channels (e-mail, Slack, Teams): from its
+    RabbitMQ queue when ECHOLOT_AMQP_URL is set, else from the outbox table."""
+    project = load_config(config)
+    with session.database(data_dir) as conn:
+        reports = delivery.to_channels(conn, project, team, where=str(config))
+    if not reports:
+        console.print("no team has channels: add teams.<name>.deliver to the project file")
+    for r in reports:
+        console.print(f"{r.team} ({r.source}): delivered {r.delivered} ({r.sent} channel sends), "
+                      f"already delivered {r.duplicates}, parked {r.parked}")  # fmt: skip
+        for line in [*r.reasons, *([r.error] if r.error else [])]:
+            err_console.print(f"  {line}", markup=False, highlight=False)
+    delivery.raise_for_delivery(reports)
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the feedback links and digest pages of delivered digests (needs
+    ECHOLOT_FEEDBACK_SECRET; set ECHOLOT_PUBLIC_URL to the address people reach it at)."""
+    delivery.serve(data_dir, host, port)
 
 
 @digests_app.command("show")

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from echolot.app import session, stages, windows
+from echolot.app import delivery, session, stages, windows
 from echolot.app.stages import Connection
 from echolot.config import ProjectConfig, load_config
 from echolot.models import Window
@@ -150,3 +150,20 @@ def maintain(config_path: str | Path, now: datetime | None = None) -> dict[str, 
     """Retention purge and re-applying deletions (a post stored by a run that overlapped a
     `forget` is removed again)."""
     return _run(config_path, lambda config, conn: stages.maintain(conn, config, now))
+
+
+def to_channels(
+    config_path: str | Path,
+    team: str | None = None,
+    lookup: delivery.ConnectionLookup | None = None,
+) -> list[dict[str, Any]]:
+    """Hand the team's (or every team's) waiting digests to its channels; fails, after every
+    team had its turn, when a channel cannot be set up, the broker is lost or messages were
+    parked (a retry delivers what is left, never twice)."""
+
+    def work(config: ProjectConfig, conn: Connection) -> list[dict[str, Any]]:
+        reports = delivery.to_channels(conn, config, team, lookup, where=str(config_path))
+        delivery.raise_for_delivery(reports)
+        return [asdict(report) for report in reports]
+
+    return _run(config_path, work)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from echolot.config import Cadence
 
@@ -45,13 +45,32 @@ def _reddit(conn: Any) -> dict[str, str | None]:
     }
 
 
+def _smtp(conn: Any) -> dict[str, str | None]:
+    # Extras as Airflow's SMTP provider names them (disable_tls, disable_ssl, from_email), or
+    # ours (starttls, ssl, from, cafile).
+    extra = conn.extra_dejson
+    implicit = str(extra.get("ssl", not extra.get("disable_ssl", True))).lower() == "true"
+    starttls = str(extra.get("starttls", not extra.get("disable_tls", False))).lower() == "true"
+    query = {"starttls": "true" if starttls else "false"}
+    sender = extra.get("from") or extra.get("from_email")
+    if sender:
+        query["from"] = sender
+    if extra.get("cafile"):
+        query["cafile"] = extra["cafile"]
+    base = _url("smtps" if implicit else "smtp", conn).rstrip("/")
+    return {"ECHOLOT_SMTP_URL": base + "?" + urlencode(query)}
+
+
 # Airflow connection id -> the environment variables the stages read.
 _TO_ENVIRONMENT: dict[str, Callable[[Any], dict[str, str | None]]] = {
     "echolot_postgres": _postgres,
     "echolot_rabbitmq": _rabbitmq,
     "echolot_x": _x,
     "echolot_reddit": _reddit,
+    "echolot_smtp": _smtp,
 }
+# Airflow Variable -> environment variable (secrets that are not a connection).
+_VARIABLES = {"echolot_feedback_secret": "ECHOLOT_FEEDBACK_SECRET"}
 
 
 def export_connections() -> list[str]:
@@ -71,7 +90,33 @@ def export_connections() -> list[str]:
             continue
         os.environ.update({k: v for k, v in to_environment(conn).items() if v})
         found.append(conn_id)
+    from airflow.sdk import Variable
+
+    for name, environment in _VARIABLES.items():
+        value = Variable.get(name, default=None)
+        if value:
+            os.environ[environment] = value
+            found.append(name)
     return found
+
+
+def airflow_connection(conn_id: str) -> Any:
+    """A connection a project file names (a team's webhook), from Airflow's Connections, as
+    the channels read it (`routing.channels.ConnectionInfo`); None when it is not defined."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from routing.channels import ConnectionInfo
+
+    try:
+        conn = Connection.get(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return ConnectionInfo(
+        conn_type=conn.conn_type or "", host=conn.host or "", port=conn.port,
+        login=conn.login or "", password=conn.password or "", schema=conn.schema or "",
+        extra=conn.extra_dejson,
+    )  # fmt: skip
 
 
 def stages() -> ModuleType:
