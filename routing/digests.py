@@ -19,7 +19,7 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import FindingKind, ProjectConfig, Severity, Team
-from routing import cadence
+from routing import cadence, feedback
 from routing.condense import Condensed, condense, impact
 from routing.detectors.base import brand_pattern, day_of
 from routing.digest_view import DayPoint, DigestItem, DigestKind, DigestView, EvidencePost
@@ -185,6 +185,11 @@ def _write(
                        -impact(g, end, escalated=g.lead["id"] in escalated)),
     )  # fmt: skip
     pinned = sum(g.lead["kind"] in PINNED_KINDS for g in groups)
+    # What the team said about earlier digests moves findings up or down (routing/feedback.py).
+    groups[pinned:] = feedback.rerank(
+        cur, config.project, name, groups[pinned:],
+        lambda g: impact(g, end, escalated=g.lead["id"] in escalated),
+    )  # fmt: skip
     shown = groups[: max(team.max_items, pinned)]
     view = _view(cur, config, name, team, kind, start, end, shown, escalated,
                  hidden=len(groups) - len(shown))  # fmt: skip
@@ -201,6 +206,7 @@ def _write(
         "detail_level": team.detail,
         "language": team.language,
         "finding_ids": finding_ids,
+        "items": feedback.payload_items(view.items),
         "text": text,
         "markdown": markdown,
         "html": html,
