@@ -33,15 +33,18 @@ def html_to_text(content: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def read_statuses(body: Any) -> Page:
-    """A list of statuses (a timeline page) or a v2 search result ({statuses: [...]})."""
+def read_statuses(body: Any, known: dict[str, dict[str, str]] | None = None) -> Page:
+    """A list of statuses (a timeline page) or a v2 search result ({statuses: [...]}).
+
+    `known` carries instance-local status and account ids seen on earlier pages of the run
+    (a reply on page 2 to a status of page 1); it is updated with this page's."""
     page = Page()
     statuses = body.get("statuses") if isinstance(body, dict) else body
     if not isinstance(statuses, list):
         reason = "Mastodon body must be a list of statuses or a search result"
         page.batch.quarantined.append(quarantined(PLATFORM, body, reason))
         return page
-    context = _Context(statuses)
+    context = _Context(statuses, known if known is not None else {})
     for status in statuses:
         outcome = guarded(PLATFORM, status, "status", lambda s: _read(s, page, context))
         if isinstance(outcome, tuple):
@@ -54,9 +57,9 @@ def read_statuses(body: Any) -> Page:
 class _Context:
     """Instance-local ids of the page's statuses and accounts -> their global URIs and URLs."""
 
-    def __init__(self, statuses: list[Any]) -> None:
-        self.statuses: dict[str, str] = {}
-        self.accounts: dict[str, str] = {}
+    def __init__(self, statuses: list[Any], known: dict[str, dict[str, str]]) -> None:
+        self.statuses: dict[str, str] = known.setdefault("statuses", {})
+        self.accounts: dict[str, str] = known.setdefault("accounts", {})
         for status in statuses:
             for item in (status, status.get("reblog") if isinstance(status, dict) else None):
                 if not isinstance(item, dict):

@@ -95,19 +95,20 @@ def _read(conn, source, api, key, read, start, window, retry, report, on_page) -
         checkpoint = store.load_checkpoint(cur, source.name, key)
     min_id = checkpoint.get("min_id") or id_at(start)
     what = f"source {source.name!r} {key}"
+    known: dict[str, dict[str, str]] = {}  # local ids of this run's statuses and accounts
     for _ in range(source.max_pages):
         answer = retry.call(
             lambda m=min_id: read(m), lambda exc, policy: classify(exc, policy, what, api)
         )
         body = wire_json(answer)
-        page = mastodon_payload.read_statuses(body)
+        page = mastodon_payload.read_statuses(body, known)
         statuses = body.get("statuses") if isinstance(body, dict) else body
         ids = [
             s["id"] for s in statuses or [] if isinstance(s, dict) and str(s.get("id")).isdigit()
         ]
         if not ids:
             return
-        min_id = str(max(int(i) for i in ids))
+        min_id = str(max([int(min_id), *(int(i) for i in ids)]))
         if window is not None:
             page.batch.posts = [p for p in page.batch.posts if p.created_at < window[1]]
         with conn, conn.cursor() as cur:
