@@ -59,7 +59,10 @@ def quarantined(platform: str | None, item: Any, reason: str) -> Quarantined:
     try:
         payload = json.dumps(item, ensure_ascii=True, sort_keys=True, default=str)
     except (RecursionError, ValueError, TypeError):
-        payload = repr(item)[:MAX_PAYLOAD_CHARS]
+        try:
+            payload = repr(item)[:MAX_PAYLOAD_CHARS]
+        except RecursionError:
+            payload = f"<{type(item).__name__} nested too deeply to print>"
     if len(payload) > MAX_PAYLOAD_CHARS:
         payload = payload[:MAX_PAYLOAD_CHARS] + f"... [cut at {MAX_PAYLOAD_CHARS:,} characters]"
     # repr() of a str can still hold NUL; PostgreSQL text cannot.

@@ -77,7 +77,8 @@ def _normalize_thing(thing: Any, page: Page, depth: int) -> None:
         page.dropped_more += count if isinstance(count, int) and count > 0 else 1
         return
     if kind not in ("t3", "t1"):
-        reason = f"unexpected Reddit thing kind {str(kind)[:40]!r}"
+        shown = kind[:40] if isinstance(kind, str) else type(kind).__name__
+        reason = f"unexpected Reddit thing kind {shown!r}"
         page.batch.quarantined.append(quarantined("reddit", thing, reason))
         return
     outcome = guarded("reddit", thing, kind, lambda t: _read_thing(kind, t))

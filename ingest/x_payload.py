@@ -151,7 +151,8 @@ def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list
     interactions: list[Interaction] = []
     for ref in references:
         if not isinstance(ref, dict) or ref.get("type") not in _KIND_BY_REFERENCE:
-            raise NormalizationError(f"{where}: unknown referenced_tweets entry {str(ref)[:80]}")
+            shown = ref.get("type") if isinstance(ref, dict) else type(ref).__name__
+            raise NormalizationError(f"{where}: unknown referenced_tweets entry {str(shown)[:40]}")
         ref_id = str(ref.get("id", ""))
         ref_id = context.canonical.get(ref_id, ref_id)
         ref_kind = _KIND_BY_REFERENCE[ref["type"]]
