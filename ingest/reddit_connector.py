@@ -138,18 +138,19 @@ def submission_page(
 ) -> dict[str, Any]:
     """A submission and its expanded comment tree as one Listing body."""
     what = f"submission {submission.id}"
-    with_retry(
+    # replace_more returns the stubs it left (beyond the limit; with limit 0, all of them).
+    left = with_retry(
         lambda: submission.comments.replace_more(limit=replace_more_limit), what=what, retry=retry
     )
     comments = with_retry(submission.comments.list, what=what, retry=retry)
     children = [{"kind": "t3", "data": thing_data(submission)}]
-    for item in comments:
-        if isinstance(item, Comment):
-            children.append({"kind": "t1", "data": thing_data(item)})
-        elif isinstance(item, praw.models.MoreComments):
-            # Beyond replace_more_limit: kept as the API's stub so the report counts it.
-            more = {"count": item.count, "id": item.id, "parent_id": item.parent_id}
-            children.append({"kind": "more", "data": more})
+    children += [{"kind": "t1", "data": thing_data(c)} for c in comments if isinstance(c, Comment)]
+    # Kept as the API's `more` stubs so the source report counts what was not expanded.
+    children += [
+        {"kind": "more", "data": {"count": more.count, "id": more.id, "parent_id": more.parent_id}}
+        for more in left or []
+        if isinstance(more, praw.models.MoreComments)
+    ]
     return {"kind": "Listing", "data": {"after": None, "before": None, "children": children}}
 
 

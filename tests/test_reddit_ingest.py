@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,8 @@ from conftest import count, load_fixture
 
 from echolot import store
 from echolot.config import RedditSource
-from ingest.reddit_connector import make_reddit
+from ingest import reddit_payload
+from ingest.reddit_connector import make_reddit, submission_page
 from ingest.reddit_source import ingest_reddit
 from ingest.retry import RetryableSourceError, RetryPolicy, SourceAccessError
 
@@ -157,3 +159,102 @@ def test_private_subreddit_is_explained(db) -> None:
         SourceAccessError, match=r"r/smarthome/new: Reddit refused access \(HTTP 403\)"
     ):
         run(db)
+
+
+# --- issue 13: what praw gives back, per-item isolation, one fetch per submission -------------
+
+POLL = {"options": [{"id": "1", "text": "Lumora", "vote_count": 12}, {"id": "2", "text": "Kelvo", "vote_count": 7}],
+        "total_vote_count": 19, "voting_end_timestamp": 1762900000000, "user_selection": None}  # fmt: skip
+
+
+def comments_with_poll() -> list:
+    body = load_fixture("reddit/comments_s1.json")
+    body[0]["data"]["children"][0]["data"]["poll_data"] = POLL
+    return body
+
+
+@responses.activate
+def test_praw_objects_are_stored_as_api_json_and_a_reread_is_unchanged(db) -> None:
+    replay_all()
+    responses.replace(responses.GET, f"{API}/comments/s1/", json=comments_with_poll())
+    run(db)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT raw, content_hash FROM posts WHERE platform_id = 't3_s1'")
+        raw, stored_hash = cur.fetchone()
+    assert raw["poll_data"]["options"][0] == {"id": "1", "text": "Lumora", "vote_count": 12}
+    assert "<praw" not in json.dumps(raw)
+    # Read the same submission again through praw: the payload, and so its hash, is the same.
+    again = reddit().submission("s1")
+    body = submission_page(again, replace_more_limit=0, retry=RetryPolicy(sleep=lambda _s: None))
+    post = next(p for p in reddit_payload.normalize_body(body).posts if p.platform_id == "t3_s1")
+    assert post.content_hash == stored_hash
+
+
+@responses.activate
+def test_a_comment_page_praw_cannot_read_is_quarantined_and_the_rest_stored(db) -> None:
+    replay_all()
+    # A listing without `data` makes praw raise KeyError inside its parser.
+    responses.replace(
+        responses.GET, f"{API}/comments/s1/", json=[{"kind": "Listing"}, {"kind": "Listing"}]
+    )
+    report = run(db)
+    assert (
+        count(
+            db,
+            "quarantine",
+            "reason LIKE 'submission t3_s1: Reddit sent a body praw could not read%'",
+        )
+        == 1
+    )
+    assert count(db, "posts", "platform_id = 't3_s2'") == 1 and report.quarantined == 1
+    with db, db.cursor() as cur:
+        assert set(store.load_checkpoint(cur, "reddit_test", "r/smarthome/new")["seen"]) == {
+            "t3_s1",
+            "t3_s2",
+        }
+
+
+@responses.activate
+def test_submission_in_new_and_in_a_search_is_fetched_once(db) -> None:
+    replay_all()
+    responses.add(responses.GET, f"{API}/r/smarthome/search/", json=load_fixture("reddit/new.json"))
+    report = run(db, src=source(search_terms=["lumora"]))
+    assert calls_to("/comments/s1/") == 1 and calls_to("/comments/s2/") == 1
+    assert report.pages == 2 and report.duplicates == 0
+
+
+@responses.activate
+def test_unexpanded_more_stubs_are_counted_in_the_report(db) -> None:
+    replay_all()
+    report = run(db, src=source(replace_more_limit=0))
+    assert calls_to("/api/morechildren") == 0
+    assert report.dropped_more == 2
+
+
+@responses.activate
+def test_a_profile_that_answered_404_is_not_asked_for_again(db) -> None:
+    replay_all()
+    responses.replace(
+        responses.GET,
+        f"{API}/user/carol/about/",
+        json={"message": "Not Found", "error": 404},
+        status=404,
+    )
+    run(db)
+    assert (
+        count(
+            db,
+            "unavailable_items",
+            "platform = 'reddit' AND resource_type = 'author' AND resource_id = 't2_c3'",
+        )
+        == 1
+    )
+    # A later run meets carol in a new submission: her profile is not requested again.
+    responses.calls.reset()
+    with db, db.cursor() as cur:
+        cur.execute("DELETE FROM ingest_checkpoints")
+        cur.execute("DELETE FROM posts WHERE platform_id IN ('t3_s2', 't1_m1', 't1_m2', 't1_c3')")
+        cur.execute("DELETE FROM author_snapshots")
+    run(db)
+    assert calls_to("/user/carol/about/") == 0
+    assert calls_to("/user/bob/about/") == 1
