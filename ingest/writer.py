@@ -34,7 +34,11 @@ def write_page(cur: store.Cursor, source: str, page: Page) -> BatchCounts:
         cur.execute("RELEASE SAVEPOINT echolot_page")
     except psycopg2.DataError:
         cur.execute("ROLLBACK TO SAVEPOINT echolot_page")
-        counts = _write_item_by_item(cur, source, batch)
+        counts, refused = _write_item_by_item(cur, source, batch)
+        # A refused post is quarantined, not fetched: the caller's report must not count it twice.
+        page.batch.posts = [
+            p for p in page.batch.posts if (p.platform, p.platform_id) not in refused
+        ]
     # Versions that lost to a newer copy in the same page are history, not lost.
     ingest_rows.insert_revisions(cur, superseded, {(p.platform, p.platform_id): revision_of(p)
                                                    for p in superseded})  # fmt: skip
@@ -135,10 +139,14 @@ def _resolve_named_authors(cur: store.Cursor, batch: Batch) -> None:
     ]
 
 
-def _write_item_by_item(cur: store.Cursor, source: str, batch: Batch) -> BatchCounts:
-    """Each post with its own authors, snapshots and interactions under a savepoint."""
+def _write_item_by_item(
+    cur: store.Cursor, source: str, batch: Batch
+) -> tuple[BatchCounts, set[tuple[str, str]]]:
+    """Each post with its own authors, snapshots and interactions under a savepoint; returns
+    the counts and the keys of the posts the database refused (now quarantined)."""
     total: BatchCounts | None = None
     refused: list[Quarantined] = []
+    refused_keys: set[tuple[str, str]] = set()
     used_authors: set[tuple[str, str]] = set()
     for post in batch.posts:
         authors = [a for a in batch.authors if a.platform == post.platform
@@ -154,6 +162,7 @@ def _write_item_by_item(cur: store.Cursor, source: str, batch: Batch) -> BatchCo
         if counts is None:
             reason = f"{post.platform} post {post.platform_id}: not storable ({error})"
             refused.append(quarantined(post.platform, post.raw, reason))
+            refused_keys.add((post.platform, post.platform_id))
             continue
         total = counts if total is None else _add(total, counts)
     rest = Batch(
@@ -165,7 +174,7 @@ def _write_item_by_item(cur: store.Cursor, source: str, batch: Batch) -> BatchCo
     counts, _error = _attempt(cur, source, rest)
     if counts is None:  # an author record itself is refused: keep at least the quarantine
         counts = store.write_batch(cur, source, Batch(quarantined=rest.quarantined))
-    return counts if total is None else _add(total, counts)
+    return (counts if total is None else _add(total, counts)), refused_keys
 
 
 def _authors_of(post: Post, batch: Batch) -> set[str]:

@@ -243,3 +243,19 @@ def test_page_errors_crossposts_and_more_stubs_are_recorded(db, tmp_path: Path) 
     )
     assert count(db, "posts", "platform_id = 't3_0orig'") == 1
     assert report.dropped_more == 3
+
+
+def test_a_value_the_database_refuses_quarantines_that_post_alone(db, tmp_path: Path) -> None:
+    page = copy.deepcopy(X_PAGE)
+    page["data"][0]["public_metrics"]["like_count"] = 2**70  # valid JSON, too big for bigint
+    report = ingest_file(db, file_source(tmp_path, "x_v2_pages", [page]))
+    assert count(db, "posts", "platform_id = '1861000000000000005'") == 0
+    assert (
+        count(
+            db,
+            "quarantine",
+            "reason LIKE 'x post 1861000000000000005: not storable (%out of range%'",
+        )
+        == 1
+    )
+    assert count(db, "posts") == 4 and report.stored == 4 and report.duplicates == 0
