@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from echolot import sources
 from echolot.config import Cadence
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
@@ -33,18 +34,6 @@ def _rabbitmq(conn: Any) -> dict[str, str | None]:
     return {"ECHOLOT_AMQP_URL": _url("amqp", conn)}
 
 
-def _x(conn: Any) -> dict[str, str | None]:
-    return {"ECHOLOT_X_BEARER_TOKEN": conn.password}
-
-
-def _reddit(conn: Any) -> dict[str, str | None]:
-    return {
-        "ECHOLOT_REDDIT_CLIENT_ID": conn.login,
-        "ECHOLOT_REDDIT_CLIENT_SECRET": conn.password,
-        "ECHOLOT_REDDIT_USER_AGENT": conn.extra_dejson.get("user_agent"),
-    }
-
-
 def _smtp(conn: Any) -> dict[str, str | None]:
     # Extras as Airflow's SMTP provider names them (disable_tls, disable_ssl, from_email), or
     # ours (starttls, ssl, from, cafile).
@@ -61,14 +50,17 @@ def _smtp(conn: Any) -> dict[str, str | None]:
     return {"ECHOLOT_SMTP_URL": base + "?" + urlencode(query)}
 
 
-# Airflow connection id -> the environment variables the stages read.
+# Airflow connection id -> the environment variables the stages read. Each source plug-in
+# names its own connection (echolot_x, echolot_reddit, echolot_bluesky, echolot_mastodon, ...).
 _TO_ENVIRONMENT: dict[str, Callable[[Any], dict[str, str | None]]] = {
     "echolot_postgres": _postgres,
     "echolot_rabbitmq": _rabbitmq,
-    "echolot_x": _x,
-    "echolot_reddit": _reddit,
     "echolot_smtp": _smtp,
 }
+
+
+def _connections() -> dict[str, Callable[[Any], dict[str, str | None]]]:
+    return {**_TO_ENVIRONMENT, **sources.connection_environments()}
 # Airflow Variable -> environment variable (secrets that are not a connection).
 _VARIABLES = {"echolot_feedback_secret": "ECHOLOT_FEEDBACK_SECRET"}
 
@@ -83,7 +75,7 @@ def export_connections() -> list[str]:
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     found = []
-    for conn_id, to_environment in _TO_ENVIRONMENT.items():
+    for conn_id, to_environment in _connections().items():
         try:
             conn = Connection.get(conn_id)
         except AirflowNotFoundException:
