@@ -19,14 +19,15 @@ function lives in the module of the stage that owns its tables:
 
 from echolot.store.bulk import Cursor, Json, UpsertCounts
 from echolot.store.findings import (
-    delete_stale_findings,
     embeddings_of,
     evidence_posts,
+    finding_by_id,
     finding_posts,
     findings_in_window,
     findings_of_kind_since,
     topic_summaries,
     upsert_findings,
+    withdraw_stale_findings,
 )
 from echolot.store.ingest import (
     BatchCounts,
@@ -104,8 +105,9 @@ __all__ = [
     "TABLE_COUNTS", "BatchCounts", "Cursor", "ForgetCounts", "Json", "OutboxMessage",
     "UpsertCounts", "active_days", "add_topic_event", "assign_topics", "author_ids_by_handle",
     "authors_observed_since", "campaign_kpi_rows", "changed_days", "claim_due_outbox",
-    "delete_stale_findings", "deliveries", "digest", "digest_exists", "embeddings_of",
-    "evidence_posts", "finding_posts", "findings_in_window", "findings_of_kind_since",
+    "deliveries", "digest", "digest_exists", "embeddings_of",
+    "evidence_posts", "finding_by_id", "finding_posts", "findings_in_window",
+    "findings_of_kind_since",
     "finish_run", "first_post_times", "forget", "forgotten_items", "grant_readonly",
     "insert_quarantine", "interaction_edges", "live_topics", "load_checkpoint",
     "load_watermark", "mark_failed", "mark_sent", "opinion_leaders", "outbox_after",
@@ -115,5 +117,6 @@ __all__ = [
     "start_run", "table_counts", "topic_horizon", "topic_summaries", "unanalysed_id_ranges",
     "unchecked_topic_posts", "upsert_authors", "upsert_campaign_kpi", "upsert_digest_with_outbox",
     "upsert_embeddings", "upsert_findings", "upsert_interactions", "upsert_post_nlp",
-    "upsert_post_reach", "upsert_posts", "upsert_scores", "upsert_snapshots", "write_batch",
+    "upsert_post_reach", "upsert_posts", "upsert_scores", "upsert_snapshots",
+    "withdraw_stale_findings", "write_batch",
 ]  # fmt: skip

@@ -23,8 +23,17 @@ def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
         _FINDING_COLUMNS,
         rows,
         key=_FINDING_COLUMNS[:6],
-        update={**{c: f"EXCLUDED.{c}" for c in changing}, "updated_at": "now()"},
-        changed_when=" OR ".join(f"findings.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changing),
+        # Found again: a withdrawn finding comes back under its id (digests may cite it).
+        update={
+            **{c: f"EXCLUDED.{c}" for c in changing},
+            "updated_at": "now()",
+            "withdrawn_at": "NULL",
+            "withdrawn_reason": "NULL",
+        },
+        changed_when=" OR ".join(
+            [f"findings.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changing]
+            + ["findings.withdrawn_at IS NOT NULL"]
+        ),
     )
 
 
@@ -47,7 +56,7 @@ def findings_in_window(
         SELECT id, kind, scope_kind, scope_value, window_start, window_end, severity, headline,
                metrics, evidence_post_ids, details, updated_at
         FROM findings
-        WHERE project = %s AND kind = ANY(%s) AND {condition}
+        WHERE project = %s AND kind = ANY(%s) AND {condition} AND withdrawn_at IS NULL
         ORDER BY window_start, kind, scope_value
         """,
         (project, list(kinds), end, start),
@@ -97,25 +106,46 @@ def finding_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str,
     return dict_rows(cur)
 
 
-def delete_stale_findings(
+def withdraw_stale_findings(
     cur: Cursor, project: str, kind: str, start: datetime, end: datetime, kept: Sequence[tuple]
 ) -> int:
-    """Remove findings of `kind` starting in [start, end) that a fresh detection no longer
-    produced (the data changed); `kept` holds the (scope_kind, scope_value, window_start,
-    window_end) of the findings just written."""
+    """Mark withdrawn the live findings of `kind` starting in [start, end) that a fresh detection
+    no longer produced (the data changed); `kept` holds the (scope_kind, scope_value,
+    window_start, window_end) of the findings just written. Never deleted: a digest may cite
+    them, and their ids must keep resolving."""
+    reason = (
+        f"no longer supported by the data: {kind} findings of {start:%Y-%m-%d %H:%M} to "
+        f"{end:%Y-%m-%d %H:%M} UTC were recomputed without it"
+    )
     cur.execute(
         """
-        DELETE FROM findings f
+        UPDATE findings f SET withdrawn_at = now(), withdrawn_reason = %s
         WHERE f.project = %s AND f.kind = %s AND f.window_start >= %s AND f.window_start < %s
+          AND f.withdrawn_at IS NULL
           AND (f.scope_kind, f.scope_value, f.window_start, f.window_end) NOT IN (
               SELECT k.scope_kind, k.scope_value, k.window_start, k.window_end
               FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
                    AS k(scope_kind, scope_value, window_start, window_end))
         """,
-        (project, kind, start, end, *([list(col) for col in zip(*kept, strict=True)]
-                                      if kept else [[], [], [], []])),
+        (reason, project, kind, start, end, *([list(col) for col in zip(*kept, strict=True)]
+                                              if kept else [[], [], [], []])),
     )  # fmt: skip
     return cur.rowcount
+
+
+def finding_by_id(cur: Cursor, finding_id: int) -> dict[str, Any] | None:
+    """One finding, live or withdrawn (with when and why), for `echolot findings show`."""
+    cur.execute(
+        """
+        SELECT id, project, kind, scope_kind, scope_value, window_start, window_end, severity,
+               headline, metrics, evidence_post_ids, details, created_at, updated_at,
+               withdrawn_at, withdrawn_reason
+        FROM findings WHERE id = %s
+        """,
+        (finding_id,),
+    )
+    rows = dict_rows(cur)
+    return rows[0] if rows else None
 
 
 def findings_of_kind_since(
@@ -125,7 +155,7 @@ def findings_of_kind_since(
     cur.execute(
         "SELECT id, scope_kind, scope_value, window_start, window_end, severity, metrics "
         "FROM findings WHERE project = %s AND kind = %s AND window_end > %s "
-        "ORDER BY window_start",
+        "AND withdrawn_at IS NULL ORDER BY window_start",
         (project, kind, since),
     )
     return dict_rows(cur)

@@ -61,6 +61,7 @@ def detect(
             found = detector(context)
             store.upsert_findings(cur, [f.row(config.project) for f in found])
             kept = [(f.scope_kind, f.scope_value, f.window_start, f.window_end) for f in found]
-            store.delete_stale_findings(cur, config.project, kind.value, start, end, kept)
+            # Not deleted: a digest may cite it (echolot findings show ID says why it went).
+            store.withdraw_stale_findings(cur, config.project, kind.value, start, end, kept)
             counts[kind.value] = len(found)
     return counts
