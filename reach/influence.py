@@ -318,6 +318,15 @@ class _ScopeContext:
         ranks = np.zeros(len(members), np.int64)
         ranks[order] = np.arange(1, len(order) + 1)
         cutoff = self.settings.leaders.cutoff(len(order))
+        # A leader needs a measured audience or measured amplification above the floors: with
+        # no follower data a rank alone says nothing. The first `cutoff` evidenced authors lead.
+        floors = self.settings.leader_evidence
+        amplifications = np.maximum(received[:3], counted[:3]).sum(axis=0)
+        evidenced = (self.audience >= max(floors.min_audience, 1)) | (
+            amplifications >= max(floors.min_amplifications, 1)
+        )
+        leading = np.zeros(len(members), bool)
+        leading[[i for i in order.tolist() if evidenced[members[i]]][:cutoff]] = True
         return ScopeInfluence(
             scope=self.scope,
             nodes=self.graph.nodes,
@@ -325,7 +334,7 @@ class _ScopeContext:
             components=components,
             scores=scores,
             ranks=ranks,
-            leaders=(ranks > 0) & (ranks <= cutoff),
+            leaders=leading,
             raw={
                 "audience": self.audience[members],
                 "received": received[:, members],

@@ -30,6 +30,16 @@ class EvidencePost:
 
 
 @dataclass(frozen=True)
+class SubthemeView:
+    """A group of a finding's posts saying much the same, with one or two quotes."""
+
+    label: str
+    count: int
+    share: float
+    quotes: list[EvidencePost] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class DigestItem:
     """One (possibly condensed) finding as a team sees it."""
 
@@ -52,6 +62,14 @@ class DigestItem:
     merged_ids: list[int] = field(default_factory=list)
     # True when this finding was sent to the team before at a lower severity.
     escalated: bool = False
+    # Why it changed (drivers of a spike or shift), shown first from `summary` on.
+    explanation: str = ""
+    # `full` only: the evidence grouped into sub-themes (their quotes are in `evidence` too).
+    subthemes: list[SubthemeView] = field(default_factory=list)
+    # Posts the finding rests on in all (`echolot findings show ID` lists them), and table rows
+    # left out of `table` to keep the digest short.
+    total_posts: int = 0
+    hidden_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,3 +94,5 @@ class DigestView:
     # Findings that matched but were left out by the team's max_items.
     hidden: int = 0
     chart: list[DayPoint] = field(default_factory=list)
+    # Said once at the top (e.g. that the sources carry no audience figures at all).
+    notes: list[str] = field(default_factory=list)

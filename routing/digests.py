@@ -9,8 +9,6 @@ the same finding twice unless its severity rose.
 from __future__ import annotations
 
 import hashlib
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,23 +19,15 @@ from echolot import store
 from echolot.config import FindingKind, ProjectConfig, Severity, Team
 from routing import cadence, feedback
 from routing.condense import Condensed, condense, impact
-from routing.detectors.base import brand_pattern, day_of
-from routing.digest_view import DayPoint, DigestItem, DigestKind, DigestView, EvidencePost
+from routing.digest_items import build_view
+from routing.digest_view import DigestKind, DigestView
 from routing.render import render_html, render_markdown, render_text
 from routing.team_filter import wants
 
 PAYLOAD_SCHEMA_VERSION = 2
 PINNED_KINDS = {FindingKind.CAMPAIGN_KPI.value}
-SUMMARY_EVIDENCE = 3
-# The chart shows at least this many days, so a daily digest still shows the trend.
-CHART_DAYS = 7
 # Alerts look back this far for severe findings not yet sent.
 ALERT_LOOKBACK = timedelta(days=1)
-# Table columns in the order a reader scans them; others follow alphabetically.
-_COLUMN_ORDER = ("step", "figures", "scope", "topic_or_area", "rank", "score", "author",
-                 "platform", "reach", "confidence", "preferred", "post", "url")  # fmt: skip
-# Metrics that drive filters and ranking rather than tell the reader something.
-_HIDDEN_FIGURES = {"brands", "products", "languages", "by_area", "keywords"}
 
 
 @dataclass(frozen=True)
@@ -236,70 +226,4 @@ def _view(
     escalated: set[int],
     hidden: int,
 ) -> DigestView:
-    limit = {"headline": 0, "summary": SUMMARY_EVIDENCE, "full": None}[team.detail]
-    wanted_ids = [pid for g in shown for pid in g.evidence[:limit]]
-    posts = store.evidence_posts(cur, wanted_ids) if wanted_ids else {}
-    items = [_item(group, posts, limit, team, group.lead["id"] in escalated) for group in shown]
-    return DigestView(
-        project=config.project, team=name, kind=kind, language=team.language,
-        detail=team.detail, window_start=start, window_end=end, items=items, hidden=hidden,
-        chart=_chart(cur, config, team, start, end) if team.detail != "headline" else [],
-    )  # fmt: skip
-
-
-def _item(
-    group: Condensed, posts: dict[int, dict], limit: int | None, team: Team, escalated: bool
-) -> DigestItem:
-    lead = group.lead
-    start, end = group.window
-    evidence = [_evidence(posts[pid]) for pid in group.evidence[:limit] if pid in posts]
-    figures = {
-        key: value
-        for key, value in (lead["metrics"] or {}).items()
-        if key not in _HIDDEN_FIGURES and value is not None and not isinstance(value, dict)
-    }
-    if group.merged:
-        figures["merged_findings"] = len(group.merged)
-    table = (lead.get("details") or {}).get("table", []) if team.detail == "full" else []
-    table = [_in_reading_order(row) for row in table]
-    return DigestItem(
-        finding_id=lead["id"], kind=lead["kind"], severity=lead["severity"],
-        headline=lead["headline"], scope_kind=lead["scope_kind"],
-        scope_value=lead["scope_value"], window_start=start, window_end=end,
-        figures=figures if team.detail != "headline" else {}, evidence=evidence, table=table,
-        merged_ids=[f["id"] for f in group.merged], escalated=escalated,
-    )  # fmt: skip
-
-
-def _in_reading_order(row: dict[str, object]) -> dict[str, object]:
-    """jsonb stores keys sorted by length; put who and what first and the link last again."""
-    rank = {key: n for n, key in enumerate(_COLUMN_ORDER)}
-    return dict(sorted(row.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
-
-
-def _evidence(post: dict[str, Any]) -> EvidencePost:
-    return EvidencePost(
-        post_id=post["id"], platform=post["platform"], text=post["text"], url=post["url"],
-        author=post["author"], created_at=post["created_at"], reach=float(post["reach"] or 0),
-    )  # fmt: skip
-
-
-def _chart(
-    cur: store.Cursor, config: ProjectConfig, team: Team, start: datetime, end: datetime
-) -> list[DayPoint]:
-    """Daily volume and mean sentiment of the team's brands (own brands when unfiltered)."""
-    names = set(team.filters.brands) or {b.name for b in config.brands}
-    patterns = [brand_pattern(b) for b in config.all_brands if b.name in names]
-    first = min(day_of(start), day_of(end) - timedelta(days=CHART_DAYS))
-    days: dict[datetime, list[float | None]] = defaultdict(list)
-    for post in store.finding_posts(cur, first, end):
-        if any(p.search(post["text"]) for p in patterns):
-            days[day_of(post["created_at"])].append(post["polarity"])
-    points = []
-    day = first
-    while day < end:
-        scores = [s for s in days.get(day, []) if s is not None]
-        points.append(DayPoint(day.date(), len(days.get(day, [])),
-                               round(statistics.fmean(scores), 3) if scores else None))  # fmt: skip
-        day += timedelta(days=1)
-    return points
+    return build_view(cur, config, name, team, kind, start, end, shown, escalated, hidden)

@@ -9,7 +9,7 @@ whole evidence texts, the item's table, the finding's scope and the ids merged i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 
@@ -40,6 +40,13 @@ LABELS: dict[Language, dict[str, str]] = {
         "volume": "Posts per day",
         "sentiment": "Mean sentiment (−1 to +1)",
         "footer": "Sent by Echolot to team {team} of {project}, detail level: {detail}.",
+        "why": "Why",
+        "subthemes": "What people say",
+        "theme": "{label} — {count} posts ({share})",
+        "all_posts": "All {n} posts: echolot findings show {id}",
+        "more_rows": "… {n} more rows: echolot findings show {id}",
+        "no_audience": "No audience figures (followers, karma) in this window's sources: reach "
+        "is unknown, and opinion leaders rest on measured amplification only.",
         "headline": "headlines",
         "summary": "summary",
         "full": "full",
@@ -64,6 +71,14 @@ LABELS: dict[Language, dict[str, str]] = {
         "volume": "Beiträge pro Tag",
         "sentiment": "Mittlere Stimmung (−1 bis +1)",
         "footer": "Von Echolot an Team {team} von {project}, Detailstufe: {detail}.",
+        "why": "Warum",
+        "subthemes": "Was gesagt wird",
+        "theme": "{label} — {count} Beiträge ({share})",
+        "all_posts": "Alle {n} Beiträge: echolot findings show {id}",
+        "more_rows": "… {n} weitere Zeilen: echolot findings show {id}",
+        "no_audience": "Keine Reichweitenzahlen (Follower, Karma) in den Quellen dieses "
+        "Zeitraums: Reichweite ist unbekannt, Meinungsführer beruhen nur auf gemessener "
+        "Verstärkung.",
         "headline": "Schlagzeilen",
         "summary": "Zusammenfassung",
         "full": "vollständig",
@@ -88,6 +103,12 @@ class _Post:
 
 
 @dataclass(frozen=True)
+class _Theme:
+    title: str
+    quotes: list[_Post]
+
+
+@dataclass(frozen=True)
 class _Item:
     severity: str
     colour: str
@@ -99,6 +120,11 @@ class _Item:
     columns: list[str]
     rows: list[list[str]]
     merged: str
+    why: str = ""
+    # `full`: the evidence by sub-theme (then `evidence` holds the quotes of none)
+    themes: list[_Theme] = field(default_factory=list)
+    more_rows: str = ""
+    all_posts: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,7 @@ class _Page:
     chart: Chart | None
     labels: dict[str, str]
     footer: str
+    notes: list[str] = field(default_factory=list)
 
 
 def render_text(view: DigestView) -> str:
@@ -170,6 +197,7 @@ def _page(view: DigestView) -> _Page:
         footer=labels["footer"].format(
             team=view.team, project=view.project, detail=labels[view.detail]
         ),
+        notes=[labels.get(note, note) for note in view.notes],
     )
 
 
@@ -188,6 +216,13 @@ def _item(item: DigestItem, view: DigestView) -> _Item:
         end=_time(item.window_end),
     )
     figures = [(name, _value(v, lang)) for name, v in item.figures.items() if v is not None]
+    themes = [
+        _Theme(labels["theme"].format(label=t.label, count=_grouped(t.count, lang),
+                                      share=_percent(t.share, lang)),
+               [_post(q, view) for q in t.quotes])
+        for t in item.subthemes
+    ] if full else []  # fmt: skip
+    in_themes = {q.post_id for t in item.subthemes for q in t.quotes} if themes else set()
     return _Item(
         severity=item.severity.upper(),
         colour=_SEVERITY_COLOURS.get(item.severity, "#374151"),
@@ -195,11 +230,19 @@ def _item(item: DigestItem, view: DigestView) -> _Item:
         escalated=item.escalated,
         finding=finding if full else "",
         figures=[] if headline_only else figures,
-        evidence=[] if headline_only else [_post(p, view) for p in item.evidence],
+        evidence=[] if headline_only else [_post(p, view) for p in item.evidence
+                                            if p.post_id not in in_themes],
         columns=columns,
         rows=[[_value(row.get(c), lang) for c in columns] for row in rows],
         merged=", ".join(f"#{i}" for i in item.merged_ids) if full else "",
-    )
+        why=_flat(item.explanation) if not headline_only else "",
+        themes=themes,
+        more_rows=labels["more_rows"].format(n=item.hidden_rows, id=item.finding_id)
+        if full and item.hidden_rows else "",
+        all_posts=labels["all_posts"].format(n=_grouped(item.total_posts, lang),
+                                             id=item.finding_id)
+        if full and item.total_posts else "",
+    )  # fmt: skip
 
 
 def _post(post: EvidencePost, view: DigestView) -> _Post:
@@ -229,6 +272,10 @@ def _time(moment: datetime) -> str:
     # Labels say UTC; aware times in another zone are converted, naive ones are taken as UTC.
     utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
     return f"{utc:%Y-%m-%d %H:%M}"
+
+
+def _percent(share: float, language: Language) -> str:
+    return f"{share:.0%}".replace("%", " %") if language == "de" else f"{share:.0%}"
 
 
 def _grouped(number: int, language: Language) -> str:

@@ -24,12 +24,16 @@ def config():
 
 
 def post(n: int, at: datetime, text: str = "Lumora lights", polarity: float | None = 0.3,
-         author: str | None = None, reach: int = 100, kind: str = "post") -> dict:  # fmt: skip
+         author: str | None = None, reach: int = 100, kind: str = "post",
+         brands: tuple[str, ...] = ("Lumora",), competitors: tuple[str, ...] = ()) -> dict:  # fmt: skip
+    """A post as the detectors read it; `brands`/`competitors` are its stored brand scope."""
     return {
         "id": n, "platform": "x", "created_at": at, "text": text, "url": None, "kind": kind,
         "author_id": author or f"a{n}", "username": author or f"user{n}", "lang": "en",
         "intents": {}, "product_areas": [], "topic_id": None, "polarity": polarity,
-        "engagement": 0, "reach": reach,
+        "engagement": 0, "reach": reach, "brands": list(brands),
+        "competitors": list(competitors), "products": [], "relevant": True,
+        "parent_id": None, "parent_author": None, "sentiment_label": None,
     }  # fmt: skip
 
 
@@ -147,3 +151,73 @@ def test_team_filters_on_kind_severity_reach_brand_product_and_language(config) 
     assert not wants(finding(scope_value="hardware"), team(products=["Lumora App"]), config)
     assert not wants(finding(kind="brand_daily", scope_kind="brand", scope_value="Kelvo"),
                      team(brands=["Lumora"]), config)  # fmt: skip
+
+
+def test_brand_findings_count_only_posts_whose_stored_scope_names_the_brand(db, config) -> None:
+    from routing.detectors import brand_daily
+
+    day = START + timedelta(days=9)
+    posts = [post(n, day + timedelta(minutes=n)) for n in range(1, 6)]
+    # Text says Lumora, but the NLP stage judged these about something else: not counted.
+    posts += [post(10 + n, day, "Lumora lane is closed today", brands=()) for n in range(4)]
+    irrelevant = post(20, day, "Lumora lights", brands=("Lumora",))
+    irrelevant["relevant"] = False
+    posts += [irrelevant, post(21, day, "Kelvo is fine", brands=(), competitors=("Kelvo",))]
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, day, day + timedelta(days=1), posts, cur)
+        found = {f.scope_value: f for f in brand_daily.detect(ctx)}
+    assert found["Lumora"].metrics["volume"] == 5
+    assert sorted(found["Lumora"].evidence) == [1, 2, 3, 4, 5]
+    assert found["Kelvo"].metrics["volume"] == 1 and found["Kelvo"].evidence == [21]
+
+
+def test_a_spike_names_its_drivers(db, config) -> None:
+    posts = steady_stream(10)
+    burst_at = START + timedelta(days=8, hours=14)
+    for i in range(40):
+        burst = post(200_000 + i, burst_at + timedelta(minutes=i),
+                     f"Lumora schedules broke after the update {i}", author=f"angry{i}")  # fmt: skip
+        burst.update(product_areas=["app"], parent_id="root1", parent_author="GadgetGrant",
+                     kind="reply")  # fmt: skip
+        posts.append(burst)
+    posts.sort(key=lambda p: p["created_at"])
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, START + timedelta(days=7), START + timedelta(days=10),
+                               posts, cur)  # fmt: skip
+        [finding] = volume_spike.detect(ctx)
+    drivers = finding.metrics["drivers"]
+    area = next(d for d in drivers["drivers"] if d["dimension"] == "product_area")
+    assert area["value"] == "app" and area["share"] > 0.9
+    assert "lumora" not in {d["value"] for d in drivers["drivers"]}  # the brand explains nothing
+    assert drivers["reply_concentration"]["author"] == "GadgetGrant"
+    assert "reply to one post by @GadgetGrant" in drivers["summary"]
+
+
+def test_an_opinion_leader_needs_a_measured_audience_or_amplification(config) -> None:
+    from routing.detectors.amplifiers import evidence_basis
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.config = config
+
+    def row(audience: int, reposts: int = 0, replies: int = 0) -> dict:
+        return {"rank": 1, "scope_kind": "all", "product_area": "", "topic_label": None,
+                "details": {"audience": audience, "distinct_amplifiers": reposts + replies,
+                            "received": {"repost": reposts, "quote": 0, "reply": replies,
+                                         "mention": 0},
+                            "platform_counts": {"reposts": 0, "quotes": 0, "replies": 0,
+                                                "likes": 500},
+                            "pagerank": 0.2}}  # fmt: skip
+
+    nothing = evidence_basis([row(0)], ctx)
+    assert nothing["rests_on"] == []
+    assert "audience (no follower or karma figures)" in nothing["missing"]
+    wide = evidence_basis([row(120_000)], ctx)
+    assert wide["rests_on"][0] == "audience 120,000"
+    amplified = evidence_basis([row(0, reposts=6, replies=3)], ctx)
+    assert amplified["rests_on"][0] == "9 amplifications from 9 people"
+    assert amplified["missing"] == ["audience (no follower or karma figures)"]
+    # Likes alone are not amplification; below both floors nobody leads.
+    assert evidence_basis([row(300, reposts=2)], ctx)["rests_on"] == []

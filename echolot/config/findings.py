@@ -36,6 +36,13 @@ class EmergingTopicSettings(Strict):
     cooldown_days: int = Field(default=3, ge=0)
 
 
+class ComplaintMapSettings(Strict):
+    # A brand's week gets a complaint map from this many negative posts on.
+    min_negative_posts: int = Field(default=10, gt=0)
+    # Product areas and topics shown per map (the largest shares).
+    max_rows: int = Field(default=8, gt=0, le=50)
+
+
 class FindingSettings(Strict):
     """Tuning of the finding detectors; the defaults suit a brand with a few hundred posts a day."""
 
@@ -46,3 +53,4 @@ class FindingSettings(Strict):
     volume_spike: VolumeSpikeSettings = VolumeSpikeSettings()
     sentiment_shift: SentimentShiftSettings = SentimentShiftSettings()
     emerging_topic: EmergingTopicSettings = EmergingTopicSettings()
+    complaint_map: ComplaintMapSettings = ComplaintMapSettings()

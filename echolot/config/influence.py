@@ -59,10 +59,21 @@ class LeaderRule(Strict):
         return min(eligible, self.top_n if self.top_n is not None else 3)
 
 
+class LeaderEvidence(Strict):
+    """What an opinion leader's score must rest on: a measured audience or measured
+    amplification. Without either, a high rank only means everyone else is at zero too."""
+
+    # Followers (X) or karma (Reddit) the author had, as a snapshot measured it.
+    min_audience: int = Field(default=1000, ge=0)
+    # Reposts, quotes and replies the author's posts received (observed or platform-counted).
+    min_amplifications: int = Field(default=5, ge=0)
+
+
 class InfluenceSettings(Strict):
     edge_weights: EdgeWeights = EdgeWeights()
     weights: ComponentWeights = ComponentWeights()
     leaders: LeaderRule = LeaderRule()
+    leader_evidence: LeaderEvidence = LeaderEvidence()
     # A like (or a Reddit upvote) counts this much against one repost in amplification.
     like_weight: float = Field(default=0.1, ge=0)
     # PageRank damping: the chance of following an edge rather than jumping.

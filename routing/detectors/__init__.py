@@ -14,15 +14,18 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import FindingKind, ProjectConfig
+from echolot.store import evidence as evidence_store
 from routing.detectors import (
     amplifiers,
     brand_daily,
+    complaint_map,
     emerging_topic,
     intent_findings,
     sentiment_shift,
     volume_spike,
 )
 from routing.detectors.base import DetectionContext, Finding, spam_authors
+from routing.subthemes import condense_evidence
 
 Detector = Callable[[DetectionContext], list[Finding]]
 
@@ -39,6 +42,7 @@ DETECTORS: dict[FindingKind, Detector] = {
     # These read the reach stage's influence and KPI tables: it runs before detection.
     FindingKind.OPINION_LEADER: amplifiers.opinion_leader,
     FindingKind.CAMPAIGN_KPI: amplifiers.campaign_kpi,
+    FindingKind.COMPLAINT_MAP: complaint_map.detect,
 }
 
 
@@ -51,7 +55,7 @@ def detect(
     """Write the findings of [start, end); returns how many of each kind."""
     with conn, conn.cursor() as cur:
         since = start - timedelta(days=config.findings.baseline_days)
-        posts = store.finding_posts(cur, since, end)
+        posts = evidence_store.scoped_posts(cur, since, end)
         # Bots are not voices: their posts count towards no finding and are never quoted.
         spam = spam_authors(posts)
         posts = [p for p in posts if (p["platform"], p["author_id"]) not in spam]
@@ -59,9 +63,35 @@ def detect(
         counts: dict[str, int] = {}
         for kind, detector in DETECTORS.items():
             found = detector(context)
+            entries = [condense_finding(context, f) for f in found]
             store.upsert_findings(cur, [f.row(config.project) for f in found])
+            evidence_store.replace_finding_evidence(cur, config.project, entries)
             kept = [(f.scope_kind, f.scope_value, f.window_start, f.window_end) for f in found]
             # Not deleted: a digest may cite it (echolot findings show ID says why it went).
             store.withdraw_stale_findings(cur, config.project, kind.value, start, end, kept)
             counts[kind.value] = len(found)
     return counts
+
+
+def condense_finding(
+    ctx: DetectionContext, finding: Finding
+) -> tuple[tuple[str, str, str, datetime, datetime], list[tuple[int, bool, str | None]]]:
+    """Group a finding's posts into sub-themes and cut its evidence to the quotes; returns the
+    finding's key with every post it rests on (quoted first) for `finding_evidence`."""
+    ranked = finding.all_posts or finding.evidence
+    membership: dict[int, str] = {}
+    if not finding.condensed:
+        posts = [ctx.by_id[i] for i in ranked if i in ctx.by_id]
+        condensed = condense_evidence(
+            posts, ctx.embeddings(p["id"] for p in posts if p["kind"] != "repost"),
+            ignore=ctx.name_words(), ranked=ranked,
+        )  # fmt: skip
+        finding.metrics["subthemes"] = [t.as_dict() for t in condensed.subthemes]
+        finding.evidence = condensed.quotes
+        membership = condensed.membership
+    finding.all_posts = ranked
+    quoted = set(finding.evidence)
+    order = [*finding.evidence, *(i for i in ranked if i not in quoted)]
+    key = (finding.kind.value, finding.scope_kind, finding.scope_value, finding.window_start,
+           finding.window_end)  # fmt: skip
+    return key, [(i, i in quoted, membership.get(i)) for i in order]

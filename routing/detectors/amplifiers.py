@@ -31,12 +31,58 @@ def opinion_leader(ctx: DetectionContext) -> list[Finding]:
             by_author_day[(*key, day_of(post["created_at"]))].append(post)
     findings = []
     for (platform, author_id, day), posts in sorted(by_author_day.items()):
-        findings.append(_leader_finding(platform, day, posts, leaders[(platform, author_id)], ctx))
+        rows = leaders[(platform, author_id)]
+        basis = evidence_basis(rows, ctx)
+        # A rank without a measured audience or amplification is no evidence of influence.
+        if basis["rests_on"]:
+            findings.append(_leader_finding(platform, day, posts, rows, ctx, basis))
     return findings
 
 
+def evidence_basis(rows: list[dict[str, Any]], ctx: DetectionContext) -> dict[str, Any]:
+    """What a leader's score rests on (a measured audience, amplifications, centrality) and
+    what was missing, from the reach stage's raw figures, judged against the floors of
+    `influence.leader_evidence`."""
+    floors = ctx.config.influence.leader_evidence
+    best = min(rows, key=lambda r: r["rank"])
+    details = best.get("details") or {}
+    received, counted = details.get("received") or {}, details.get("platform_counts") or {}
+    amplifications = sum(
+        max(int(received.get(kind) or 0), int(counted.get(plural) or 0))
+        for kind, plural in (("repost", "reposts"), ("quote", "quotes"), ("reply", "replies"))
+    )
+    audience = int(details.get("audience") or 0)
+    amplifiers_n = int(details.get("distinct_amplifiers") or 0)
+    rests_on, missing = [], []
+    if audience and audience >= max(floors.min_audience, 1):
+        rests_on.append(f"audience {audience:,}")
+    elif not audience:
+        missing.append("audience (no follower or karma figures)")
+    else:
+        missing.append(f"audience above {floors.min_audience:,} (has {audience:,})")
+    if amplifications >= max(floors.min_amplifications, 1):
+        rests_on.append(f"{amplifications:,} amplifications from {amplifiers_n:,} people")
+    else:
+        missing.append(f"{floors.min_amplifications}+ amplifications (has {amplifications})")
+    if rests_on and details.get("pagerank") is not None:
+        rests_on.append(f"centrality rank {best['rank']} in {_scope_name(best)}")
+    return {"rests_on": rests_on, "missing": missing, "audience": audience,
+            "amplifications": amplifications}  # fmt: skip
+
+
+def _scope_name(row: dict[str, Any]) -> str:
+    if row["scope_kind"] == "all":
+        return "the whole conversation"
+    return row["product_area"] or row["topic_label"] or row["scope_kind"]
+
+
 def _leader_finding(
-    platform: str, day: datetime, posts: list[dict], rows: list[dict], ctx: DetectionContext
+    platform: str,
+    day: datetime,
+    posts: list[dict],
+    rows: list[dict],
+    ctx: DetectionContext,
+    basis: dict[str, Any],
 ) -> Finding:
     username = rows[0]["username"] or posts[0]["username"] or rows[0]["author_id"]
     audience = max(int(p["reach"] or 0) for p in posts)
@@ -59,14 +105,18 @@ def _leader_finding(
     )  # fmt: skip
     brands = sorted({b for p in posts for b in ctx.brands[p["id"]]})
     mood_text = f", mean sentiment {mood:+.2f}" if mood is not None else ""
+    audience_text = f"audience {audience:,}" if audience else "audience unknown"
     headline = (
-        f"Opinion leader @{username} ({platform}, audience {audience:,}; leads on "
+        f"Opinion leader @{username} ({platform}, {audience_text}; leads on "
         f"{', '.join(leads)}) posted {len(posts)}× about {', '.join(brands)} on "
         f"{day:%Y-%m-%d}: {tone}{mood_text}"
     )
     best = min(rows, key=lambda r: r["rank"])
     metrics = {
-        "audience": audience,
+        "audience": audience or None,
+        "score_rests_on": "; ".join(basis["rests_on"]),
+        "missing": "; ".join(basis["missing"]) or None,
+        "amplifications": basis["amplifications"],
         "posts": len(posts),
         "tone": tone,
         "mean_sentiment": round(mood, 4) if mood is not None else None,

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from echolot import store
-from echolot.config import Brand, FindingKind, ProjectConfig, Severity
-from echolot.matching import term_pattern
+from echolot.config import FindingKind, ProjectConfig, Severity
+from routing.words import name_words
 
 # Evidence kept per finding; digests cut it further to the team's detail level.
 MAX_EVIDENCE = 12
@@ -23,16 +23,20 @@ _PROMO = re.compile(
     r"\bdm for\b|\btoday only\b|\bwith every order\b)",
     re.I,
 )
-_NOTHING = re.compile(r"(?!)")
 _URL_OR_NUMBER = re.compile(r"https?://\S+|\d+")
+_NO_EMBEDDING = np.zeros(0, dtype=np.float32)
 # An author repeating one text (links and numbers aside) this often is a bot, not a voice.
 SPAM_REPEATS = 3
 
 
-def brand_pattern(brand: Brand) -> re.Pattern[str]:
-    """Whole-word, case-insensitive match of the brand name or any alias (also as #tag/@handle);
-    a brand spelled only with '#' or '@' matches nothing."""
-    return term_pattern(brand.terms) or _NOTHING
+def about_brands(post: dict[str, Any], config: ProjectConfig) -> list[str]:
+    """The configured brands and competitors a post is about, as the NLP stage stored it (its
+    brand scope, after the relevance rules). A post naming only a product of ours is about our
+    brand when the project has one; nothing here reads the text again."""
+    named = [*post.get("brands", []), *post.get("competitors", [])]
+    if post.get("products") and len(config.brands) == 1 and config.brands[0].name not in named:
+        named.append(config.brands[0].name)
+    return sorted(set(named))
 
 
 def day_of(moment: datetime) -> datetime:
@@ -54,6 +58,11 @@ class Finding:
     evidence: list[int] = field(default_factory=list)
     # Rows a `full` digest shows as a table (every row with the same keys).
     table: list[dict[str, object]] = field(default_factory=list)
+    # Every post the finding rests on (rank order), kept in `finding_evidence`; `evidence` is
+    # cut to what is quoted once the finding is condensed (`routing.detectors.condense_finding`).
+    all_posts: list[int] = field(default_factory=list)
+    # Set by detectors that choose their own quotes and sub-themes (the complaint map's rows).
+    condensed: bool = False
 
     def row(self, project: str) -> tuple:
         return (
@@ -72,26 +81,24 @@ class DetectionContext:
     end: datetime
     posts: list[dict[str, Any]]
     cur: store.Cursor
-    # post id -> brands / products the post names
+    # post id -> brands / products the post is about (its stored brand scope)
     brands: dict[int, list[str]] = field(init=False)
     # First day with any post: earlier days are unknown, not quiet, and make no baseline.
     history_start: datetime = field(init=False)
     products: dict[int, list[str]] = field(init=False)
+    # topic id -> label, for explanations; filled by `topic_labels` on first use
+    _topic_labels: dict[int, str] | None = field(init=False, default=None)
+    # post id -> unit embedding (float32), loaded as findings need them
+    _embeddings: dict[int, np.ndarray] = field(init=False, default_factory=dict)
+    by_id: dict[int, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        brand_patterns = [(b.name, brand_pattern(b)) for b in self.config.all_brands]
-        product_patterns = [
-            (p.name, brand_pattern(Brand(name=p.name, aliases=p.aliases)))
-            for p in self.config.products
-        ]
-        self.brands = {
-            p["id"]: [name for name, rx in brand_patterns if rx.search(p["text"])]
-            for p in self.posts
-        }
-        self.products = {
-            p["id"]: [name for name, rx in product_patterns if rx.search(p["text"])]
-            for p in self.posts
-        }
+        # Posts the NLP stage judged irrelevant (the brand's name used for something else) are
+        # stored, but count towards no finding.
+        self.posts = [p for p in self.posts if p.get("relevant", True) is not False]
+        self.brands = {p["id"]: about_brands(p, self.config) for p in self.posts}
+        self.products = {p["id"]: sorted(set(p.get("products") or [])) for p in self.posts}
+        self.by_id = {p["id"]: p for p in self.posts}
         self.history_start = day_of(self.posts[0]["created_at"]) if self.posts else self.start
 
     def known_days_before(self, day: datetime) -> list[datetime]:
@@ -102,6 +109,43 @@ class DetectionContext:
     def brand_posts(self, brand: str) -> list[dict[str, Any]]:
         return [p for p in self.posts if brand in self.brands[p["id"]]]
 
+    def add_posts(self, posts: Iterable[dict[str, Any]]) -> None:
+        """Make posts outside the window known (scope, look-up) without counting them in the
+        window's findings (the complaint map reads its last week to the end)."""
+        for post in posts:
+            self.by_id[post["id"]] = post
+            self.brands[post["id"]] = about_brands(post, self.config)
+            self.products[post["id"]] = sorted(set(post.get("products") or []))
+
+    def own_brands(self, post: dict[str, Any]) -> list[str]:
+        own = {b.name for b in self.config.brands}
+        return [b for b in self.brands[post["id"]] if b in own]
+
+    def embeddings(self, post_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """Stored embeddings of the posts that have one (each loaded once per detection)."""
+        wanted = list(dict.fromkeys(post_ids))
+        missing = [i for i in wanted if i not in self._embeddings]
+        if missing:
+            for post_id, vector in store.embeddings_of(self.cur, missing).items():
+                self._embeddings[post_id] = np.asarray(vector, dtype=np.float32)
+            for post_id in missing:
+                self._embeddings.setdefault(post_id, _NO_EMBEDDING)
+        return {i: self._embeddings[i] for i in wanted if self._embeddings[i] is not _NO_EMBEDDING}
+
+    def topic_labels(self) -> dict[int, str]:
+        if self._topic_labels is None:
+            ids = sorted({p["topic_id"] for p in self.posts if p["topic_id"] is not None})
+            summaries = store.topic_summaries(self.cur, ids) if ids else {}
+            self._topic_labels = {i: s["label"] for i, s in summaries.items()}
+        return self._topic_labels
+
+    def name_words(self) -> set[str]:
+        """Words of every configured brand, competitor and product name: they say which brand
+        a post is about, never why something changed."""
+        names = [t for b in self.config.all_brands for t in b.terms]
+        names += [t for p in self.config.products for t in (p.name, *p.aliases)]
+        return name_words(names)
+
     def has_intent(self, post: dict[str, Any], intent: str) -> bool:
         confidence = (post["intents"] or {}).get(intent, 0.0)
         return confidence >= self.config.findings.min_intent_confidence
@@ -110,10 +154,13 @@ class DetectionContext:
         return self.start <= post["created_at"] < self.end
 
     def representative(self, posts: list[dict[str, Any]]) -> list[int]:
-        """Evidence for a finding over `posts` (see `representative`), embeddings from the NLP
-        stage."""
+        """Every post of a finding, the most representative first (see `representative`, by
+        embeddings from the NLP stage), then the rest (reposts, adverts, repeated texts) in time
+        order: the finding rests on all of them; `routing.subthemes` picks what to quote."""
         ids = [p["id"] for p in posts if p["kind"] != "repost"]
-        return representative(posts, embeddings=store.embeddings_of(self.cur, ids))
+        ranked = representative(posts, limit=len(posts), embeddings=self.embeddings(ids))
+        chosen = set(ranked)
+        return ranked + [p["id"] for p in posts if p["id"] not in chosen]
 
     def scope_tags(self, posts: list[dict[str, Any]]) -> dict[str, Any]:
         """Brands, products and languages the posts touch: what team filters match against."""
@@ -122,6 +169,8 @@ class DetectionContext:
             "products": sorted({x for p in posts for x in self.products[p["id"]]}),
             "languages": sorted({p["lang"] for p in posts if p["lang"]}),
             "reach": reach_of(posts),
+            # False when no post had a measured audience: reach is unknown, not zero.
+            "audience_data": any(p.get("audience_known", True) for p in posts),
         }
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from echolot.config import Brand, FindingKind, Severity
 from routing.detectors.base import DetectionContext, Finding, day_of
 
-EVIDENCE_POSTS = 5
 # A day's mean sentiment needs this many scored posts to count against the baseline.
 MIN_SCORED = 5
 
@@ -22,8 +21,6 @@ class _DayStats:
     posts: list[dict[str, Any]] = field(default_factory=list)
     post_ids: list[tuple[int, int]] = field(default_factory=list)  # (engagement, id)
     polarities: list[float] = field(default_factory=list)
-    # Candidates to quote: original wording only (no reposts), one post per distinct text.
-    evidence: dict[str, tuple[int, int]] = field(default_factory=dict)  # text -> (engagement, id)
 
 
 def detect(ctx: DetectionContext) -> list[Finding]:
@@ -39,30 +36,22 @@ def detect(ctx: DetectionContext) -> list[Finding]:
         baseline = _Baseline.of(by_day.values())
         for day, stats in sorted(by_day.items()):
             if ctx.start <= day < ctx.end:
-                findings.append(_finding(brand, day, stats, baseline, ctx.scope_tags(stats.posts)))
+                found = _finding(brand, day, stats, baseline, ctx.scope_tags(stats.posts))
+                found.evidence = ctx.representative(stats.posts)
+                findings.append(found)
     return findings
 
 
 def _by_day(posts: list[dict[str, Any]]) -> dict[datetime, _DayStats]:
     days: dict[datetime, _DayStats] = defaultdict(_DayStats)
     for post in posts:
-        post_id, text, polarity, engagement = (
-            post["id"], post["text"], post["polarity"], post["engagement"]
-        )  # fmt: skip
+        post_id, polarity, engagement = post["id"], post["polarity"], post["engagement"]
         stats = days[day_of(post["created_at"])]
         stats.posts.append(post)
         stats.post_ids.append((engagement, post_id))
         if polarity is not None:
             stats.polarities.append(polarity)
-        key = " ".join(text.lower().split())
-        if post["kind"] != "repost" and (engagement, -post_id) > _rank(stats.evidence.get(key)):
-            stats.evidence[key] = (engagement, post_id)
     return days
-
-
-def _rank(candidate: tuple[int, int] | None) -> tuple[int, int]:
-    """Order evidence by engagement, then the older post (lower id) first."""
-    return (candidate[0], -candidate[1]) if candidate else (-1, 0)
 
 
 @dataclass(frozen=True)
@@ -96,8 +85,6 @@ def _finding(
         else None
     )
     severity = _severity(delta, volume_ratio)
-    ranked = sorted(stats.evidence.values(), key=lambda e: (-e[0], e[1]))
-    evidence = [post_id for _, post_id in ranked]
     mean_text = f"{mean:+.2f}" if mean is not None else "n/a"
     delta_text = f", {delta:+.2f} vs a typical day" if delta is not None else ""
     negative_text = f", {negative_share:.0%} negative" if negative_share is not None else ""
@@ -121,7 +108,7 @@ def _finding(
     }
     return Finding(
         FindingKind.BRAND_DAILY, "brand", brand.name, day, day + timedelta(days=1), severity,
-        headline, metrics, evidence[:EVIDENCE_POSTS],
+        headline, metrics,
     )  # fmt: skip
 
 

@@ -26,8 +26,7 @@ Scoper = Callable[[DetectionContext, Post], Iterable[str]]
 
 
 def _own_brands(ctx: DetectionContext, post: Post) -> list[str]:
-    own = {b.name for b in ctx.config.brands}
-    return [b for b in ctx.brands[post["id"]] if b in own]
+    return ctx.own_brands(post)
 
 
 def _any_brand(ctx: DetectionContext, post: Post) -> list[str]:
@@ -35,9 +34,9 @@ def _any_brand(ctx: DetectionContext, post: Post) -> list[str]:
 
 
 def _areas(ctx: DetectionContext, post: Post) -> list[str]:
-    # Feedback about a competitor's product is not ours to fix.
-    named = ctx.brands[post["id"]]
-    if named and not _own_brands(ctx, post):
+    # Only feedback about our brands (the post's stored scope) is ours to fix: not a
+    # competitor's product, not a post about no configured brand at all.
+    if not ctx.own_brands(post):
         return []
     return list(post["product_areas"]) or ["general"]
 

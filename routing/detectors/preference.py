@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from echolot.config import Brand, ProjectConfig
-from echolot.matching import alternation
 
 _BEFORE = (
     r"(?:switch(?:ed|ing)?(?: over)? to|mov(?:ed|ing) to|went (?:with|to)|going with|"
@@ -31,7 +30,11 @@ _AGAINST_BEFORE = r"(?:switched from|moving away from|weg von)"
 
 
 def _brand_regex(brand: Brand) -> str:
-    return f"(?:{alternation(brand.terms)})"
+    """The brand's names as one alternation, to find the wording around them. Which brands a
+    post is about comes from its stored scope; this only locates them in the text."""
+    names = sorted({t.lstrip("#@").lower() for t in brand.terms if t.lstrip("#@")},
+                   key=lambda t: (-len(t), t))  # fmt: skip
+    return "(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + ")"
 
 
 def preferred_brand(text: str, names: list[str], config: ProjectConfig) -> str | None:

@@ -17,19 +17,20 @@ from scipy import stats
 
 from echolot.config import FindingKind, Severity
 from routing.detectors.base import DetectionContext, Finding, day_of
+from routing.explain import explain_change
 
 
 def detect(ctx: DetectionContext) -> list[Finding]:
-    own = {b.name for b in ctx.config.brands}
     scopes: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for post in ctx.posts:
         if post["kind"] == "repost" or post["polarity"] is None:
             continue
-        named = ctx.brands[post["id"]]
-        for brand in own.intersection(named):
+        ours = ctx.own_brands(post)
+        for brand in ours:
             scopes[("brand", brand)].append(post)
-        # A product area counts posts about us, or about no brand at all (a bare "the app").
-        if not named or own.intersection(named):
+        # A product area counts only posts about our brands (their stored scope): feedback on
+        # a competitor's app, or a post about no configured brand, is not ours.
+        if ours:
             for area in post["product_areas"]:
                 scopes[("product_area", area)].append(post)
     findings = []
@@ -62,10 +63,13 @@ def _shifts(ctx: DetectionContext, scope_kind: str, scope: str, posts: list[dict
         if not test.pvalue < settings.alpha:
             continue
         low, high = _delta_interval(today, baseline)
-        findings.append(
-            _finding(ctx, scope_kind, scope, day, by_day[day], mean, base, delta,
-                     float(test.pvalue), (low, high), len(baseline))
-        )  # fmt: skip
+        before = [p for d, ps in by_day.items()
+                  if day - timedelta(days=ctx.config.findings.baseline_days) <= d < day
+                  for p in ps]  # fmt: skip
+        found = _finding(ctx, scope_kind, scope, day, by_day[day], mean, base, delta,
+                         float(test.pvalue), (low, high), len(baseline))  # fmt: skip
+        found.metrics = {"drivers": _drivers(ctx, by_day[day], before, delta), **found.metrics}
+        findings.append(found)
     return findings
 
 
@@ -120,4 +124,22 @@ def _finding(
     return Finding(
         FindingKind.SENTIMENT_SHIFT, scope_kind, scope, day, day + timedelta(days=1), severity,
         headline, metrics, ctx.representative(negative or posts),
+    )  # fmt: skip
+
+
+def _tone_posts(posts: list[dict], falling: bool) -> list[dict]:
+    if falling:
+        return [p for p in posts if p["polarity"] <= -0.05]
+    return [p for p in posts if p["polarity"] >= 0.05]
+
+
+def _drivers(ctx: DetectionContext, today: list[dict], before: list[dict], delta: float) -> dict:
+    """What the day's extra negative (or, for a rise, positive) posts are about: against the
+    baseline's share of such posts applied to the day's volume."""
+    falling = delta < 0
+    changed, baseline = _tone_posts(today, falling), _tone_posts(before, falling)
+    scale = len(today) / len(before) if before else 0.0
+    return explain_change(
+        changed, baseline, scale, topic_labels=ctx.topic_labels(),
+        ignore_words=ctx.name_words(), what="negative posts" if falling else "positive posts",
     )  # fmt: skip

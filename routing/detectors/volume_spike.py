@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from echolot import store
 from echolot.config import FindingKind, Severity
 from routing.detectors.base import DetectionContext, Finding, day_of
+from routing.explain import explain_change
 
 MIN_BASELINE_DAYS = 3
 Z_BY_SENSITIVITY = {"low": 5.0, "medium": 4.0, "high": 3.0}
@@ -102,6 +103,7 @@ def _finding(
         f"{'s' if len(hours) != 1 else ''} in this spike"
     )
     metrics = {
+        "drivers": _drivers(ctx, start, hours, spike_posts, posts),
         "peak_hour": peak_hour.isoformat(),
         "peak_posts": peak,
         "expected_posts": round(expected, 2),
@@ -114,3 +116,20 @@ def _finding(
         FindingKind.VOLUME_SPIKE, "brand", brand, start, end, severity, headline, metrics,
         ctx.representative(spike_posts),
     )  # fmt: skip
+
+
+def _drivers(
+    ctx: DetectionContext,
+    start: datetime,
+    hours: list[tuple[datetime, int, float]],
+    spike_posts: list[dict],
+    posts: list[dict],
+) -> dict:
+    """What the spike's extra posts are about, against the baseline days' posts scaled to the
+    posts the spike hours usually have."""
+    known = ctx.known_days_before(day_of(start))
+    baseline = [p for p in posts if known and min(known) <= p["created_at"] < day_of(start)]
+    expected = sum(e for _, _, e in hours)
+    scale = expected / len(baseline) if baseline else 0.0
+    return explain_change(spike_posts, baseline, scale, topic_labels=ctx.topic_labels(),
+                          ignore_words=ctx.name_words(), what="posts")  # fmt: skip
