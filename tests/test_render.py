@@ -516,3 +516,54 @@ def test_times_are_shown_in_utc_and_uneven_table_rows_keep_every_column() -> Non
     text = render_text(shifted)
     assert "Window: 2026-11-02 00:00 to 2026-11-03 00:00 (UTC)" in text
     assert "      lead  score\n      ----  -----\n      anna  –\n      ben   0.9\n" in text
+
+
+# --- explanations, sub-themes and notes ---------------------------------------------------------
+
+WHY = "62% of the extra negative posts are about app; 40% of them reply to one post by @Grant."
+
+
+def explained(detail: str) -> DigestView:
+    from routing.digest_view import SubthemeView
+
+    evidence = items(detail)[0].evidence
+    themes = [SubthemeView("schedules · update · broke", 40, 0.62, evidence[:2]),
+              SubthemeView("battery · hours", 9, 0.14, evidence[2:3])] if detail == "full" else []  # fmt: skip
+    item = replace(items(detail)[0], explanation=WHY, subthemes=themes, total_posts=65,
+                   hidden_rows=7)  # fmt: skip
+    return view(detail, items=[item], notes=["no_audience"])
+
+
+@pytest.mark.parametrize("detail", ["summary", "full"])
+def test_the_explanation_comes_first_and_notes_once(detail: str) -> None:
+    text = render_text(explained(detail))
+    item = text[text.index("[HIGH]") :]
+    assert item.index("Why: " + WHY) < item.index("Key figures")
+    assert text.count("No audience figures") == 1
+    assert text.index("No audience figures") < text.index("[HIGH]")
+    for document in (render_markdown(explained(detail)), render_html(explained(detail))):
+        assert "No audience figures" in document
+        assert document.index("62% of the extra negative posts") < document.index("Key figures")
+
+
+def test_full_digests_group_quotes_by_sub_theme_and_point_to_every_post() -> None:
+    text = render_text(explained("full"))
+    assert "What people say:" in text
+    assert "* schedules · update · broke — 40 posts (62%)" in text
+    assert "* battery · hours — 9 posts (14%)" in text
+    # Quotes of a sub-theme are not repeated under Evidence; the fourth post has no sub-theme.
+    assert text.count(LONG_POST[:60]) == 1 and "Fourth post, only in full digests" in text
+    assert "… 7 more rows: echolot findings show 41" in text
+    assert "All 65 posts: echolot findings show 41" in text
+    page = _Page(render_html(explained("full")))
+    assert "schedules · update · broke — 40 posts (62%)" in page.text
+    assert page.count("blockquote") == 4
+    markdown = render_markdown(explained("full"))
+    assert "*schedules · update · broke — 40 posts (62%)*" in markdown
+
+
+def test_summary_and_headline_leave_sub_themes_out() -> None:
+    summary = render_text(explained("summary"))
+    assert "What people say" not in summary and "echolot findings show" not in summary
+    headline = render_text(replace(explained("headline"), notes=[]))
+    assert "Why" not in headline
