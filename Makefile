@@ -7,7 +7,7 @@ CONFIG ?= config/example.yaml
 # repository is its import root (see the README's security section).
 export ECHOLOT_IMPORT_DIR ?= $(CURDIR)
 
-.PHONY: run test browser lint format lock bench clean
+.PHONY: run test browser lint format lock bench clean airflow-local airflow-local-stop
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Echolot needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -43,6 +43,14 @@ lock:
 	 .venv-lock/bin/python -m pip freeze --exclude-editable | grep -vi '^echolot' \
 	 | sed 's/^torch==\(.*\)+cpu$$/torch==\1/') > constraints.txt
 	rm -rf .venv-lock
+
+## Airflow 3 with the CeleryExecutor on this machine (api-server, scheduler, dag-processor,
+## triggerer, two workers), metadata in the local PostgreSQL, RabbitMQ as broker.
+airflow-local: $(STAMP)
+	bash deploy/airflow-local.sh start
+
+airflow-local-stop:
+	bash deploy/airflow-local.sh stop
 
 clean:
 	rm -rf $(VENV) .echolot
