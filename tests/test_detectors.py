@@ -104,14 +104,13 @@ def test_bots_are_found_and_never_quoted(config) -> None:
 
 
 def test_preference_needs_explicit_wording(config) -> None:
-    brands = ["Kelvo", "Brightwave", "Lumora"]
-    assert preferred_brand("Switched from Kelvo to Lumora last month", brands, config) == "Lumora"
+    # The brands each post is about come from its stored scope, not from matching the text.
+    kl, bl = ["Kelvo", "Lumora"], ["Brightwave", "Lumora"]
+    assert preferred_brand("Switched from Kelvo to Lumora last month", kl, config) == "Lumora"
     assert preferred_brand("Kelvo has no subscription at all, Lumora Plus feels like a cash grab",
-                           brands, config) == "Kelvo"  # fmt: skip
-    assert (
-        preferred_brand("Lumora vs Brightwave: bei mir gewinnt Lumora", brands, config) == "Lumora"
-    )
-    assert preferred_brand("Brightwave and Lumora are about the same", brands, config) is None
+                           kl, config) == "Kelvo"  # fmt: skip
+    assert preferred_brand("Lumora vs Brightwave: bei mir gewinnt Lumora", bl, config) == "Lumora"
+    assert preferred_brand("Brightwave and Lumora are about the same", bl, config) is None
 
 
 def test_cadence_follows_the_team_time_zone_and_quiet_hours(config) -> None:

@@ -208,7 +208,8 @@ def _comparison(
     by_area: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows = []
     for post in posts:
-        winner = preferred_brand(post["text"], [competitor, *own], ctx.config) or "undecided"
+        about = [b for b in (competitor, *own) if b in ctx.brands[post["id"]]]
+        winner = preferred_brand(post["text"], about, ctx.config) or "undecided"
         tally[winner] += 1
         for area in post["product_areas"] or ["general"]:
             by_area[area][winner] += 1

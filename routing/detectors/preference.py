@@ -38,9 +38,10 @@ def _brand_regex(brand: Brand) -> str:
 
 
 def preferred_brand(text: str, names: list[str], config: ProjectConfig) -> str | None:
-    """The one brand among `names` the text says it prefers, or None when unclear."""
+    """The one brand among `names` — the brands the post is about, from its stored scope — the
+    text says it prefers, or None when unclear."""
     brands = {b.name: b for b in config.all_brands if b.name in names}
-    named = [n for n, b in brands.items() if re.search(rf"\b{_brand_regex(b)}\b", text, re.I)]
+    named = list(brands)
     winners, losers = set(), set()
     for name in named:
         term = _brand_regex(brands[name])
