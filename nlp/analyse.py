@@ -231,16 +231,37 @@ def analyse_range(
         posts = store.posts_to_analyse(cur, version, id_range, limit=2**31 - 1)
     if not posts:
         return AnalysisReport()
-    results, report = analyse_texts(analyser, [p[1] for p in posts], [p[2] for p in posts])
-    ids = [p[0] for p in posts]
-    score_rows, nlp_rows, vectors = [], [], []
-    for post_id, r in zip(ids, results, strict=True):
+    results, report = analyse_texts(analyser, [p.text for p in posts], [p.lang_hint for p in posts])
+    score_rows: list[store.ScoreRow] = []
+    nlp_rows: list[store.PostNlpRow] = []
+    vectors = []
+    for post_id, r in zip([p.id for p in posts], results, strict=True):
         if r.sentiment is not None:
             model, score = r.sentiment
-            score_rows.append((post_id, model.name, model.version, r.lang, score.label,
-                               score.polarity, score.confidence, {}))  # fmt: skip
-        nlp_rows.append((post_id, r.lang, r.lang_confidence, r.entities, r.intents,
-                         r.product_areas, version, r.skipped))  # fmt: skip
+            score_rows.append(
+                store.ScoreRow(
+                    post_id=post_id,
+                    model=model.name,
+                    model_version=model.version,
+                    lang=r.lang,
+                    sentiment_label=score.label,
+                    sentiment_polarity=score.polarity,
+                    sentiment_confidence=score.confidence,
+                    details={},
+                )
+            )
+        nlp_rows.append(
+            store.PostNlpRow(
+                post_id=post_id,
+                lang=r.lang,
+                lang_confidence=r.lang_confidence,
+                entities=r.entities,
+                intents=r.intents,
+                product_areas=r.product_areas,
+                pipeline_version=version,
+                skipped_reason=r.skipped,
+            )
+        )
         if r.embedding is not None:
             vectors.append((post_id, r.embedding))
     with conn, conn.cursor() as cur:

@@ -41,15 +41,13 @@ def update_topics(
         since = min(start, end - timedelta(days=settings.lookback_days))
         rows = store.topic_horizon(cur, since, end)
         existing = [
-            Topic(topic_id, np.asarray(centroid, dtype=np.float32), size, list(keywords),
-                  area, label)
-            for topic_id, centroid, size, keywords, area, label in store.live_topics(
-                cur, config.project
-            )
+            Topic(t.id, np.asarray(t.centroid, dtype=np.float32), t.size, list(t.keywords),
+                  t.product_area, t.label)
+            for t in store.live_topics(cur, config.project)
         ]  # fmt: skip
-    texts = [text for _, text, *_ in rows]
-    vectors = np.asarray([vector for _, _, vector, *_ in rows], dtype=np.float32)
-    previous = [topic_id for _, _, _, topic_id, _ in rows]
+    texts = [row.text for row in rows]
+    vectors = np.asarray([row.embedding for row in rows], dtype=np.float32)
+    previous = [row.topic_id for row in rows]
     area_vectors = None
     if embedder is not None and config.product_areas:
         descriptions = [f"{a.name}: {', '.join(a.keywords)}" for a in config.product_areas]
@@ -65,15 +63,12 @@ def update_topics(
                 centroid=topic.centroid.tolist(), size=topic.size,
             )  # fmt: skip
         # Only posts whose topic changed, or that the stage sees for the first time.
-        store.assign_topics(
-            cur,
-            [
-                (post_id, topic.id if topic else None)
-                for (post_id, _, _, before, checked), topic in zip(rows, plan.assignment,
-                                                                     strict=True)
-                if not checked or before != (topic.id if topic else None)
-            ],
-        )  # fmt: skip
+        changed = []
+        for row, topic in zip(rows, plan.assignment, strict=True):
+            topic_id = topic.id if topic else None
+            if not row.topic_checked or row.topic_id != topic_id:
+                changed.append(store.TopicAssignment(row.post_id, topic_id))
+        store.assign_topics(cur, changed)
         for event in plan.events:
             other = event.other.id if event.other else None
             if event.kind == "merged" and other is not None:
@@ -81,7 +76,7 @@ def update_topics(
             store.add_topic_event(cur, config.project, event.kind, event.topic.id, other,
                                   event.details)  # fmt: skip
     return TopicReport(
-        posts=sum(not checked for *_, checked in rows),
+        posts=sum(not row.topic_checked for row in rows),
         topics=len(plan.topics),
         created=sum(e.kind == "created" for e in plan.events),
         merged=sum(e.kind == "merged" for e in plan.events),

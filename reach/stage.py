@@ -58,13 +58,16 @@ def update_reach(
                 [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
                 strongest_edges(
                     (
-                        (e[2], EdgeFacts((e[0], e[3]), (e[0], e[4]), e[1], e[5], tuple(e[6])))
+                        (e.source_post_id, _edge_facts(e))
                         for e in edges
-                        if e[3] and e[4]
+                        if e.source_author_id and e.target_author_id
                     ),
                     settings.edge_weights.model_dump(),
                 ),
-                [ActiveDay((a[0], a[1]), a[2], a[3], tuple(a[4])) for a in active],
+                [
+                    ActiveDay((a.platform, a.author_id), a.day, a.topic_id, tuple(a.areas))
+                    for a in active
+                ],
                 settings,
                 window_end=end,
                 owned=frozenset(owned),
@@ -81,17 +84,17 @@ def update_reach(
         store.upsert_post_reach(
             cur,
             [
-                (
-                    r.post_id,
-                    r.root_post_id,
-                    r.parent_post_id,
-                    r.author_audience,
-                    r.potential_impressions,
-                    r.actual_impressions,
-                    r.cascade_size,
-                    r.cascade_depth,
-                    r.amplifiers,
-                    end,
+                store.PostReachRow(
+                    post_id=r.post_id,
+                    root_post_id=r.root_post_id,
+                    parent_post_id=r.parent_post_id,
+                    author_audience=r.author_audience,
+                    potential_impressions=r.potential_impressions,
+                    actual_impressions=r.actual_impressions,
+                    cascade_size=r.cascade_size,
+                    cascade_depth=r.cascade_depth,
+                    amplifiers=r.amplifiers,
+                    as_of=end,
                 )
                 for r in reaches.values()
             ],
@@ -203,22 +206,36 @@ def _cascade_post(post: dict[str, Any]) -> CascadePost:
     )
 
 
-def _influence_row(project: str, start: datetime, end: datetime, row: AuthorInfluence) -> tuple:
-    return (
-        project,
-        start,
-        end,
-        row.scope.topic_id,
-        row.scope.product_area,
-        *row.author,
-        row.potential_reach,
-        row.amplification,
-        row.centrality,
-        row.consistency,
-        row.score,
-        row.rank,
-        row.is_leader,
-        row.details,
+def _edge_facts(edge: store.InteractionEdge) -> EdgeFacts:
+    return EdgeFacts(
+        source=(edge.platform, edge.source_author_id),
+        target=(edge.platform, edge.target_author_id),
+        kind=edge.kind,
+        topic_id=edge.topic_id,
+        areas=tuple(edge.areas),
+    )
+
+
+def _influence_row(
+    project: str, start: datetime, end: datetime, row: AuthorInfluence
+) -> store.InfluenceRow:
+    platform, author_id = row.author
+    return store.InfluenceRow(
+        project=project,
+        window_start=start,
+        window_end=end,
+        topic_id=row.scope.topic_id,
+        product_area=row.scope.product_area,
+        platform=platform,
+        author_id=author_id,
+        potential_reach=row.potential_reach,
+        amplification=row.amplification,
+        centrality=row.centrality,
+        consistency=row.consistency,
+        score=row.score,
+        rank=row.rank,
+        is_leader=row.is_leader,
+        details=row.details,
     )
 
 

@@ -147,10 +147,9 @@ def _unsent(
         if before is None:
             fresh.append((finding, False))
             continue
-        severity, digest_id, escalated = before
-        if digest_id == this_digest:
-            fresh.append((finding, escalated))
-        elif Severity(finding["severity"]).rank > Severity(severity).rank:
+        if before.digest_id == this_digest:
+            fresh.append((finding, before.escalated))
+        elif Severity(finding["severity"]).rank > Severity(before.severity).rank:
             fresh.append((finding, True))
     return fresh
 
@@ -209,7 +208,11 @@ def _write(
     )  # fmt: skip
     store.record_deliveries(
         cur, config.project, name, digest_id,
-        [(f["id"], f["severity"], f["id"] in escalated) for group in shown for f in group.members],
+        [
+            store.DeliveredFinding(f["id"], f["severity"], escalated=f["id"] in escalated)
+            for group in shown
+            for f in group.members
+        ],
     )  # fmt: skip
     return DigestReport(name, digest_id, len(shown), queued, text, kind)
 

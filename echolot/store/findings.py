@@ -5,17 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from echolot.store.bulk import Cursor, UpsertCounts, copy_upsert, dict_rows
 
-_FINDING_COLUMNS = (
-    "project", "kind", "scope_kind", "scope_value", "window_start", "window_end", "severity",
-    "headline", "metrics", "evidence_post_ids", "details",
-)  # fmt: skip
+
+class FindingRow(NamedTuple):
+    """A finding as stored; the first six fields identify it, so a rerun updates it in place."""
+
+    project: str
+    kind: str
+    scope_kind: str
+    scope_value: str
+    window_start: datetime
+    window_end: datetime
+    severity: str
+    headline: str
+    metrics: dict[str, Any]
+    evidence_post_ids: list[int]
+    details: dict[str, Any]
 
 
-def upsert_findings(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+_FINDING_COLUMNS = FindingRow._fields
+
+
+def upsert_findings(cur: Cursor, rows: Sequence[FindingRow]) -> UpsertCounts:
     changing = ("severity", "headline", "metrics", "evidence_post_ids", "details")
     return copy_upsert(
         cur,

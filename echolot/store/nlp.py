@@ -4,16 +4,28 @@ scores, and which posts still need analysing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from echolot.store.bulk import Cursor, Json, UpsertCounts, copy_upsert
 
-_SCORE_COLUMNS = (
-    "post_id", "model", "model_version", "lang", "sentiment_label", "sentiment_polarity",
-    "sentiment_confidence", "details",
-)  # fmt: skip
+
+class ScoreRow(NamedTuple):
+    """One post's sentiment from one model (a post_scores row)."""
+
+    post_id: int
+    model: str
+    model_version: str
+    lang: str | None
+    sentiment_label: str
+    sentiment_polarity: float
+    sentiment_confidence: float
+    details: dict[str, Any]
 
 
-def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
+_SCORE_COLUMNS = ScoreRow._fields
+
+
+def upsert_scores(cur: Cursor, rows: Sequence[ScoreRow]) -> UpsertCounts:
     return copy_upsert(
         cur,
         "post_scores",
@@ -27,14 +39,28 @@ def upsert_scores(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
     )
 
 
-def upsert_post_nlp(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
-    """(post_id, lang, lang_confidence, entities, intents, product_areas, pipeline_version,
-    skipped_reason)."""
-    columns = ("post_id", "lang", "lang_confidence", "entities", "intents", "product_areas",
-               "pipeline_version", "skipped_reason")  # fmt: skip
+class PostNlpRow(NamedTuple):
+    """What the NLP stage found in one post (a post_nlp row; topics are set separately)."""
+
+    post_id: int
+    lang: str
+    lang_confidence: float
+    entities: list[dict[str, Any]]
+    intents: dict[str, float]
+    product_areas: list[str]
+    pipeline_version: str
+    skipped_reason: str | None
+
+
+def upsert_post_nlp(cur: Cursor, rows: Sequence[PostNlpRow]) -> UpsertCounts:
+    columns = PostNlpRow._fields
+    # Entities are a list: without Json they would be stored as a SQL array.
+    as_json = [
+        row._replace(entities=Json(row.entities), intents=Json(row.intents))
+        for row in map(PostNlpRow._make, rows)
+    ]
     return copy_upsert(
-        cur, "post_nlp", columns, [(*r[:3], Json(r[3]), Json(r[4]), *r[5:]) for r in rows],
-        key=("post_id",),
+        cur, "post_nlp", columns, as_json, key=("post_id",),
         update={**{c: f"EXCLUDED.{c}" for c in columns[1:]}, "analysed_at": "now()"},
     )  # fmt: skip
 
@@ -47,10 +73,16 @@ def upsert_embeddings(cur: Cursor, model: str, rows: Sequence[tuple[int, Sequenc
     )  # fmt: skip
 
 
+class PostToAnalyse(NamedTuple):
+    id: int
+    text: str
+    lang_hint: str | None
+
+
 def posts_to_analyse(
     cur: Cursor, pipeline_version: str, id_range: tuple[int, int], limit: int
-) -> list[tuple[int, str, str | None]]:
-    """Posts in the range not yet analysed by this pipeline version: (id, text, lang hint)."""
+) -> list[PostToAnalyse]:
+    """Posts in the range not yet analysed by this pipeline version."""
     cur.execute(
         """
         SELECT p.id, p.text, p.lang_hint FROM posts p
@@ -61,7 +93,7 @@ def posts_to_analyse(
         """,
         (*id_range, pipeline_version, limit),
     )
-    return cur.fetchall()
+    return [PostToAnalyse(*row) for row in cur.fetchall()]
 
 
 def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) -> list[tuple]:

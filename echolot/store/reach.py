@@ -4,10 +4,9 @@ post reach and campaign KPI chains it writes; campaign look-ups."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-import psycopg2.extensions
 import psycopg2.extras
 
 from echolot.store.bulk import Cursor, Json, UpsertCounts, copy_upsert, dict_rows
@@ -85,10 +84,22 @@ def reach_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, A
     return dict_rows(cur)
 
 
-def interaction_edges(cur: Cursor, start: datetime, end: datetime) -> list[tuple]:
-    """(platform, kind, source post id, source author, target author, topic id, areas) for
-    interactions in [start, end). Targets missing from the edge are taken from the stored target
-    post; the topic is the interacted-with post's, or the interacting post's for mentions."""
+class InteractionEdge(NamedTuple):
+    """One interaction, with the topic and product areas it counts for."""
+
+    platform: str
+    kind: str
+    source_post_id: str
+    source_author_id: str | None
+    target_author_id: str | None
+    topic_id: int | None
+    areas: list[str]
+
+
+def interaction_edges(cur: Cursor, start: datetime, end: datetime) -> list[InteractionEdge]:
+    """Interactions in [start, end). Targets missing from the edge are taken from the stored
+    target post; the topic is the interacted-with post's, or the interacting post's for
+    mentions."""
     cur.execute(
         f"""
         SELECT i.platform, i.kind, i.source_post_id, i.source_author_id,
@@ -104,11 +115,21 @@ def interaction_edges(cur: Cursor, start: datetime, end: datetime) -> list[tuple
         """,
         (start, end),
     )
-    return cur.fetchall()
+    return [InteractionEdge(*row) for row in cur.fetchall()]
 
 
-def active_days(cur: Cursor, start: datetime, end: datetime) -> list[tuple]:
-    """(platform, author id, UTC day, topic id, areas) of every post in [start, end)."""
+class AuthorDay(NamedTuple):
+    """A UTC day on which an author posted, with the post's topic and product areas."""
+
+    platform: str
+    author_id: str
+    day: date
+    topic_id: int | None
+    areas: list[str]
+
+
+def active_days(cur: Cursor, start: datetime, end: datetime) -> list[AuthorDay]:
+    """One row per post in [start, end) that has an author."""
     cur.execute(
         f"""
         SELECT p.platform, p.author_id, (p.created_at AT TIME ZONE 'UTC')::date, n.topic_id,
@@ -120,28 +141,45 @@ def active_days(cur: Cursor, start: datetime, end: datetime) -> list[tuple]:
         """,
         (start, end),
     )
-    return cur.fetchall()
+    return [AuthorDay(*row) for row in cur.fetchall()]
 
 
-_INFLUENCE_COLUMNS = (
-    "project", "window_start", "window_end", "topic_id", "product_area", "platform", "author_id",
-    "potential_reach", "amplification", "centrality", "consistency", "score", "rank",
-    "is_leader", "details",
-)  # fmt: skip
+class InfluenceRow(NamedTuple):
+    """An author's influence in one scope (everything, a topic or a product area) and window;
+    topic_id 0 and product_area '' stand for "any"."""
+
+    project: str
+    window_start: datetime
+    window_end: datetime
+    topic_id: int
+    product_area: str
+    platform: str
+    author_id: str
+    potential_reach: float
+    amplification: float
+    centrality: float
+    consistency: float
+    score: float
+    rank: int | None  # None: not eligible to lead
+    is_leader: bool
+    details: dict[str, Any]
+
+
+_INFLUENCE_COLUMNS = InfluenceRow._fields
 
 
 def replace_influence(
-    cur: Cursor, project: str, start: datetime, end: datetime, rows: Sequence[tuple]
+    cur: Cursor, project: str, start: datetime, end: datetime, rows: Sequence[InfluenceRow]
 ) -> UpsertCounts:
-    """Store a window's influence rows (columns as _INFLUENCE_COLUMNS) in place of the ones a
-    previous run of the same window wrote, so authors that dropped out do not linger."""
+    """Store a window's influence rows in place of the ones a previous run of the same window
+    wrote, so authors that dropped out do not linger."""
     cur.execute(
         "DELETE FROM author_influence WHERE project = %s AND window_start = %s AND window_end = %s",
         (project, start, end),
     )
+    as_json = [r._replace(details=Json(r.details)) for r in map(InfluenceRow._make, rows)]
     return copy_upsert(
-        cur, "author_influence", _INFLUENCE_COLUMNS,
-        [(*r[:-1], Json(r[-1])) for r in rows], key=_INFLUENCE_COLUMNS[:7],
+        cur, "author_influence", _INFLUENCE_COLUMNS, as_json, key=_INFLUENCE_COLUMNS[:7],
         update={**{c: f"EXCLUDED.{c}" for c in _INFLUENCE_COLUMNS[7:]}, "computed_at": "now()"},
     )  # fmt: skip
 
@@ -173,15 +211,27 @@ def opinion_leaders(
     return dict_rows(cur)
 
 
-_POST_REACH_COLUMNS = (
-    "post_id", "root_post_id", "parent_post_id", "author_audience", "potential_impressions",
-    "actual_impressions", "cascade_size", "cascade_depth", "amplifiers", "as_of",
-)  # fmt: skip
+class PostReachRow(NamedTuple):
+    """A post's reach and its cascade's, as computed at `as_of` (the window's end)."""
+
+    post_id: int
+    root_post_id: int
+    parent_post_id: int | None
+    author_audience: int
+    potential_impressions: float
+    actual_impressions: int | None
+    cascade_size: int
+    cascade_depth: int
+    amplifiers: int
+    as_of: datetime
 
 
-def upsert_post_reach(cur: Cursor, rows: Sequence[tuple]) -> UpsertCounts:
-    """Rows as _POST_REACH_COLUMNS; a row computed as of an earlier time never replaces a later
-    one (a rerun of an old window must not shrink a cascade a later window saw grow)."""
+_POST_REACH_COLUMNS = PostReachRow._fields
+
+
+def upsert_post_reach(cur: Cursor, rows: Sequence[PostReachRow]) -> UpsertCounts:
+    """A row computed as of an earlier time never replaces a later one (a rerun of an old
+    window must not shrink a cascade a later window saw grow)."""
     return copy_upsert(
         cur, "post_reach", _POST_REACH_COLUMNS, rows, key=("post_id",),
         update={**{c: f"EXCLUDED.{c}" for c in _POST_REACH_COLUMNS[1:]}, "computed_at": "now()"},

@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-import psycopg2.extensions
 import psycopg2.extras
 
 from echolot.store.bulk import Cursor
@@ -59,17 +58,30 @@ def upsert_digest_with_outbox(
     return digest_id, cur.fetchone() is not None
 
 
+class Delivery(NamedTuple):
+    """How a finding last went out to a team."""
+
+    severity: str  # the finding's severity then
+    digest_id: int
+    escalated: bool
+
+
+class DeliveredFinding(NamedTuple):
+    finding_id: int
+    severity: str
+    escalated: bool
+
+
 def deliveries(
     cur: Cursor, project: str, team: str, finding_ids: Sequence[int]
-) -> dict[int, tuple]:
-    """finding id -> (severity it was delivered at, digest id, escalated) for findings the team
-    has had."""
+) -> dict[int, Delivery]:
+    """finding id -> its last delivery, for the findings the team has had."""
     cur.execute(
         "SELECT finding_id, severity, digest_id, escalated FROM finding_deliveries "
         "WHERE project = %s AND team = %s AND finding_id = ANY(%s)",
         (project, team, list(finding_ids)),
     )
-    return {row[0]: row[1:] for row in cur.fetchall()}
+    return {row[0]: Delivery(*row[1:]) for row in cur.fetchall()}
 
 
 def record_deliveries(
@@ -77,10 +89,9 @@ def record_deliveries(
     project: str,
     team: str,
     digest_id: int,
-    delivered: Sequence[tuple[int, str, bool]],
+    delivered: Sequence[DeliveredFinding],
 ) -> None:
-    """Remember which findings (id, severity, escalated) went out in a digest, in the digest's
-    transaction."""
+    """Remember which findings went out in a digest, in the digest's transaction."""
     if not delivered:
         return
     psycopg2.extras.execute_values(

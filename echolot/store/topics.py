@@ -6,11 +6,35 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-import psycopg2.extensions
 import psycopg2.extras
 
 from echolot.store.bulk import Cursor
+
+
+class HorizonPost(NamedTuple):
+    """An analysed post the topic stage clusters, with the topic it has so far."""
+
+    post_id: int
+    text: str
+    embedding: list[float]
+    topic_id: int | None
+    topic_checked: bool
+
+
+class LiveTopic(NamedTuple):
+    id: int
+    centroid: list[float]
+    size: int
+    keywords: list[str]
+    product_area: str | None
+    label: str
+
+
+class TopicAssignment(NamedTuple):
+    post_id: int
+    topic_id: int | None  # None: an outlier, in no topic
 
 
 def unchecked_topic_posts(cur: Cursor, start: datetime, end: datetime) -> int:
@@ -27,11 +51,9 @@ def unchecked_topic_posts(cur: Cursor, start: datetime, end: datetime) -> int:
     return cur.fetchone()[0]
 
 
-def topic_horizon(
-    cur: Cursor, start: datetime, end: datetime
-) -> list[tuple[int, str, list[float], int | None, bool]]:
-    """(post id, text, embedding, topic id, topic checked) of every analysed post created in
-    [start, end), in a canonical order so the same posts always cluster the same way."""
+def topic_horizon(cur: Cursor, start: datetime, end: datetime) -> list[HorizonPost]:
+    """Every analysed post created in [start, end), in a canonical order so the same posts
+    always cluster the same way."""
     cur.execute(
         """
         SELECT p.id, p.text, e.embedding, n.topic_id, n.topic_checked FROM posts p
@@ -42,17 +64,17 @@ def topic_horizon(
         """,
         (start, end),
     )
-    return cur.fetchall()
+    return [HorizonPost(*row) for row in cur.fetchall()]
 
 
-def live_topics(cur: Cursor, project: str) -> list[tuple]:
-    """(id, centroid, size, keywords, product_area, label) of the project's active topics."""
+def live_topics(cur: Cursor, project: str) -> list[LiveTopic]:
+    """The project's active topics."""
     cur.execute(
         "SELECT id, centroid, size, keywords, product_area, label FROM topics "
         "WHERE project = %s AND status = 'active' AND centroid IS NOT NULL ORDER BY id",
         (project,),
     )
-    return cur.fetchall()
+    return [LiveTopic(*row) for row in cur.fetchall()]
 
 
 def save_topic(
@@ -100,8 +122,8 @@ def add_topic_event(
     )
 
 
-def assign_topics(cur: Cursor, assignments: Sequence[tuple[int, int | None]]) -> None:
-    """Set post_nlp.topic_id for (post id, topic id or None) pairs."""
+def assign_topics(cur: Cursor, assignments: Sequence[TopicAssignment]) -> None:
+    """Set post_nlp.topic_id of each post (and mark it checked by the topic stage)."""
     if not assignments:
         return
     psycopg2.extras.execute_values(

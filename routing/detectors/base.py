@@ -64,12 +64,20 @@ class Finding:
     # Set by detectors that choose their own quotes and sub-themes (the complaint map's rows).
     condensed: bool = False
 
-    def row(self, project: str) -> tuple:
-        return (
-            project, self.kind.value, self.scope_kind, self.scope_value, self.window_start,
-            self.window_end, self.severity.value, self.headline, self.metrics,
-            self.evidence[:MAX_EVIDENCE], {"table": self.table},
-        )  # fmt: skip
+    def row(self, project: str) -> store.FindingRow:
+        return store.FindingRow(
+            project=project,
+            kind=self.kind.value,
+            scope_kind=self.scope_kind,
+            scope_value=self.scope_value,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            severity=self.severity.value,
+            headline=self.headline,
+            metrics=self.metrics,
+            evidence_post_ids=self.evidence[:MAX_EVIDENCE],
+            details={"table": self.table},
+        )
 
 
 @dataclass
