@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from echolot import migrations, store
-from echolot.app import delivery, session, stages, windows
+from echolot.app import delivery, session, stages, training, windows
 from echolot.app.pipeline import RunSummary, run_pipeline
 from echolot.config import load_config
 from echolot.database import connect, redact, resolve_database_url
@@ -91,7 +91,7 @@ def run(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Run the whole pipeline once: ingest, score, find, route."""
-    project = load_config(config)
+    project = training.with_heads_dir(load_config(config), data_dir)
     window = _window(since, until)
     with session.database(data_dir) as conn:
         bars = (
@@ -190,7 +190,7 @@ def score(
 ) -> None:
     """Analyse every post the current NLP models have not analysed (language, sentiment,
     entities, intents, embeddings); a rerun does no work."""
-    project = load_config(config)
+    project = training.with_heads_dir(load_config(config), data_dir)
     with session.database(data_dir) as conn:
         ranges = stages.plan_analysis(conn, project, batch_size)
         total = stages.AnalysisReport()
@@ -199,8 +199,45 @@ def score(
     console.print(
         f"analysed {total.analysed} posts in {len(ranges)} batches: {total.sentiment_scored} "
         f"with sentiment, {total.no_sentiment_model} in languages without a sentiment model, "
-        f"{total.embedded_computed} texts embedded (the rest came from the cache)"
+        f"{total.embedded_computed} texts embedded (the rest came from the cache), "
+        f"{total.off_topic} off topic"
     )
+
+
+@app.command()
+@reports_errors
+def train(
+    kind: Annotated[str, typer.Argument(help="sentiment, intent or relevance.")],
+    name: Annotated[str, typer.Argument(help="Head name (the project file refers to it).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV or JSONL: text,label[,lang].")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Project file: its brands are masked, its "
+                     "embedding settings and nlp.heads_dir are used.", show_default=False),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to save the head (.json).")] = None,
+    algorithm: Annotated[str, typer.Option(help="logreg, svm or mlp.")] = "logreg",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Train a classifier head from labelled posts; prints its cross-validated figures."""
+    if kind not in ("sentiment", "intent", "relevance"):
+        raise UsageError(f"unknown head kind {kind!r}; use sentiment, intent or relevance")
+    project = load_config(config) if config is not None else None
+    head, path = training.train(kind, name, data, project, data_dir=data_dir, out=out,
+                                algorithm=algorithm)  # fmt: skip
+    console.print(f"trained {kind} head {name!r} on {head.training['rows']} posts "
+                  f"({algorithm}); saved {path} ({head.version})")  # fmt: skip
+    figures = head.figures
+    if "macro_recall" in figures:
+        recall = ", ".join(f"{label} {value:.3f}" for label, value in figures["recall"].items())
+        console.print(f"{figures['folds']}-fold cross-validated: macro-recall "
+                      f"{figures['macro_recall']:.3f}, accuracy {figures['accuracy']:.3f} "
+                      f"(recall: {recall})")  # fmt: skip
+    else:
+        for label, value in figures.items():
+            if isinstance(value, dict):
+                console.print(f"  {label}: precision {value['precision']:.3f} recall "
+                              f"{value['recall']:.3f} F1 {value['f1']:.3f}")  # fmt: skip
 
 
 @app.command()

@@ -4,6 +4,11 @@ Posts are analysed in id ranges (Airflow maps over them); each range is written 
 transaction, so a range is either fully analysed or not at all. A post already analysed by the
 same pipeline version is skipped; a new model version re-analyses. Memory stays bounded by the
 batch size and the embedder's cache size.
+
+Brand-safe: each text is masked first (nlp/masking.py); the masked text is what is embedded and
+what every sentiment model and classifier head scores. Entities, intent rules and relevance read
+the original text. Each post's brand scope (which brands, competitors and products it is about,
+after relevance) is stored with it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -20,13 +25,26 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import ProjectConfig
+from nlp.classifiers import HeadError, resolve_head
 from nlp.embeddings import Embedder, make_embedder, normalise
 from nlp.entities import EntityExtractor
+from nlp.features import cue_features
+from nlp.intent_heads import IntentHead, combine, intent_heads
 from nlp.intents import RULES_PATH, IntentClassifier
 from nlp.language import LanguageDetector
-from nlp.sentiment import SentimentModel, SentimentScore, load_sentiment
+from nlp.masking import BrandMasker, MaskedText
+from nlp.relevance import BrandScope, RelevanceJudge
+from nlp.sentiment import (
+    HeadSentiment,
+    SentimentModel,
+    SentimentScore,
+    load_sentiment,
+    neutral_unscorable,
+)
 
 DEFAULT_BATCH_SIZE = 1000
+# Bumped when what the stage stores per post changes shape (masking, brand scope).
+STAGE_VERSION = "scope-1"
 
 
 @dataclass
@@ -35,6 +53,8 @@ class AnalysisReport:
     sentiment_scored: int = 0
     no_sentiment_model: int = 0  # posts in a language without a configured sentiment model
     embedded_computed: int = 0
+    masked_empty: int = 0  # posts with nothing left but brand names and links: neutral, conf. 0
+    off_topic: int = 0  # posts naming configured brands, none of them relevant
 
     def __add__(self, other: AnalysisReport) -> AnalysisReport:
         return AnalysisReport(*(a + b for a, b in zip(astuple(self), astuple(other),
@@ -50,6 +70,9 @@ class Analyser:
     intents: IntentClassifier
     # Hash of the intent rules file and the config parts that shape entities and intents.
     rules_version: str
+    masker: BrandMasker
+    relevance: RelevanceJudge
+    intent_heads: list[IntentHead]
 
     def sentiment_model(self, lang: str) -> SentimentModel | None:
         """The model configured for a language. Text too short to tell its language ("und")
@@ -62,6 +85,12 @@ class Analyser:
         return model
 
     @property
+    def uses_heads(self) -> bool:
+        return bool(self.intent_heads or self.relevance.heads) or any(
+            isinstance(m, HeadSentiment) for m in self.sentiment.values()
+        )
+
+    @property
     def version(self) -> str:
         """Changes whenever a model or rule set changes, so posts are analysed again."""
         parts = {
@@ -69,18 +98,39 @@ class Analyser:
             "sentiment": {lang: m.version for lang, m in self.sentiment.items()},
             "embeddings": self.embedder.model_version,
             "rules": self.rules_version,
+            "intent_heads": {h.intent: h.head.version for h in self.intent_heads},
+            "relevance_heads": {n: h.version for n, h in self.relevance.heads.items()},
+            "stage": STAGE_VERSION,
         }
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
         return digest[:16]
 
 
 def analyser_for(config: ProjectConfig) -> Analyser:
-    """Load the models once per process and project settings (they are slow to load)."""
-    return _cached_analyser(config.model_dump_json())
+    """Load the models once per process and project settings (they are slow to load).
+
+    A retrained head file is picked up by a long-running worker: the cache key includes the
+    size and modification time of every head file the project names."""
+    return _cached_analyser(config.model_dump_json(), _head_files_signature(config))
+
+
+def _head_files_signature(config: ProjectConfig) -> str:
+    settings = config.nlp
+    names = [c.head for c in settings.sentiment.values() if c.backend == "head" and c.head]
+    names += [rules.head for rules in settings.intents.values() if rules.head]
+    names += [b.relevance_head for b in [*config.brands, *config.competitors] if b.relevance_head]
+    parts = []
+    for name in names:
+        try:
+            stat = resolve_head(name, settings.heads_dir).stat()
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+        except (HeadError, OSError):
+            parts.append(f"{name}:missing")  # loading names the problem
+    return "|".join(parts)
 
 
 @lru_cache(maxsize=4)
-def _cached_analyser(config_json: str) -> Analyser:
+def _cached_analyser(config_json: str, _head_files: str = "") -> Analyser:
     config = ProjectConfig.model_validate_json(config_json)
     settings = config.nlp
     embedder = _cached_embedder(settings.embeddings.model_dump_json())
@@ -92,14 +142,23 @@ def _cached_analyser(config_json: str) -> Analyser:
         ),
     }
     entities = EntityExtractor.from_config(config)
+    masker = BrandMasker.from_config(config)
+    heads_dir = settings.heads_dir
     return Analyser(
         rules_version=hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16],
         detector=LanguageDetector(settings.languages),
-        sentiment={lang: load_sentiment(choice) for lang, choice in settings.sentiment.items()},
+        sentiment={
+            lang: load_sentiment(choice, heads_dir=heads_dir)
+            for lang, choice in settings.sentiment.items()
+        },
         entities=entities,
         embedder=embedder,
-        # Shares the entity pipelines instead of building a second set.
-        intents=IntentClassifier.from_config(config, embedder, extractor=entities),
+        # Shares the entity pipelines instead of building a second set; prototypes are masked
+        # like the posts they are compared with.
+        intents=IntentClassifier.from_config(config, embedder, extractor=entities, masker=masker),
+        masker=masker,
+        relevance=RelevanceJudge.from_config(config, heads_dir),
+        intent_heads=intent_heads(config, heads_dir),
     )
 
 
@@ -132,6 +191,7 @@ class PostAnalysis:
     intents: dict[str, float]
     embedding: np.ndarray | None
     skipped: str | None = None  # why a post could not be analysed
+    scope: BrandScope = field(default_factory=BrandScope)
 
 
 ANALYSIS_CACHE_SIZE = 50_000
@@ -162,6 +222,10 @@ def analyse_texts(
     report.analysed = len(texts)
     report.sentiment_scored = sum(r.sentiment is not None for r in found)
     report.no_sentiment_model = sum(r.sentiment is None and r.skipped is None for r in found)
+    unscorable = neutral_unscorable()
+    report.masked_empty = sum(r.sentiment is not None and r.sentiment[1] == unscorable
+                              for r in found)  # fmt: skip
+    report.off_topic = sum(not r.scope.relevant for r in found)
     return found, report
 
 
@@ -178,35 +242,48 @@ def _analyse_distinct(
         )
     if usable:
         batch = [texts[i] for i in usable]
+        masked = analyser.masker.mask_all(batch)
+        masked_texts = [m.text for m in masked]
         before = analyser.embedder.computed
         # The model runs in native code without the GIL: it embeds while this thread does the
-        # Python-bound work (language, sentiment, spaCy, intent rules) on the other core.
+        # Python-bound work (language, spaCy, intent rules, cues) on the other core.
         # A thread per batch, not a long-lived pool: a pool's thread would not survive a fork
         # (Airflow and Celery workers fork) and its queue would wait forever.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
-            embedding = pool.submit(analyser.embedder.embed, batch)
+            embedding = pool.submit(analyser.embedder.embed, masked_texts)
             languages = analyser.detector.detect(batch, [hints[i] for i in usable])
             langs = [lang for lang, _ in languages]
-            sentiment = _sentiment(analyser, batch, langs, report)
             docs = analyser.entities.docs(batch, langs)  # parsed once, for entities and intents
             entities = [analyser.entities.entities_of(doc) for doc in docs]
-            intents = analyser.intents.classify(batch, langs, embedding.result, docs)
-            vectors = embedding.result()
+            cues = cue_features(masked_texts, langs) if analyser.uses_heads else None
+            evidence = analyser.intents.evidence(batch, langs, embedding.result, docs)
+            vectors = np.asarray(embedding.result(), dtype=np.float32)
         report.embedded_computed = analyser.embedder.computed - before
+        sentiment = _sentiment(analyser, masked, langs, vectors, cues, report)
+        intents = combine(evidence, analyser.intent_heads, vectors, cues)
+        scopes = analyser.relevance.scopes(batch, entities, vectors, cues)
         for j, i in enumerate(usable):
             results[i] = PostAnalysis(
                 langs[j], round(languages[j][1], 4), sentiment[j], entities[j],
                 analyser.entities.product_areas(batch[j], entities[j], langs[j]), intents[j],
-                vectors[j],
+                vectors[j], None, scopes[j],
             )  # fmt: skip
     return [r for r in results if r is not None], report
 
 
 def _sentiment(
-    analyser: Analyser, texts: list[str], langs: list[str], report: AnalysisReport
+    analyser: Analyser,
+    masked: list[MaskedText],
+    langs: list[str],
+    vectors: np.ndarray,
+    cues: np.ndarray | None,
+    report: AnalysisReport,
 ) -> list[tuple[SentimentModel, SentimentScore] | None]:
-    """Each language goes to its own model, in one batch per language."""
-    out: list[tuple[SentimentModel, SentimentScore] | None] = [None] * len(texts)
+    """Each language goes to its own model, in one batch per language, on masked text.
+
+    A text with nothing left after masking (only a brand name, only links) is neutral with
+    confidence 0 under its language's model."""
+    out: list[tuple[SentimentModel, SentimentScore] | None] = [None] * len(masked)
     by_language: dict[str, list[int]] = defaultdict(list)
     for index, lang in enumerate(langs):
         by_language[lang].append(index)
@@ -215,8 +292,15 @@ def _sentiment(
         if model is None:
             report.no_sentiment_model += len(indexes)
             continue
-        scores = model.score_batch([texts[i] for i in indexes])
-        for index, score in zip(indexes, scores, strict=True):
+        scorable = [i for i in indexes if not masked[i].empty]
+        for index in set(indexes) - set(scorable):
+            out[index] = (model, neutral_unscorable())
+        if isinstance(model, HeadSentiment) and scorable:
+            assert cues is not None  # computed whenever a head is configured
+            scores = model.score_features(vectors[scorable], cues[scorable])
+        else:
+            scores = model.score_batch([masked[i].text for i in scorable]) if scorable else []
+        for index, score in zip(scorable, scores, strict=True):
             out[index] = (model, score)
         report.sentiment_scored += len(indexes)
     return out
@@ -268,4 +352,14 @@ def analyse_range(
         store.upsert_scores(cur, score_rows)
         store.upsert_post_nlp(cur, nlp_rows)
         store.upsert_embeddings(cur, analyser.embedder.model_version, vectors)
+        store.upsert_brand_scope(cur, _scope_rows([p[0] for p in posts], results))
     return report
+
+
+def _scope_rows(ids: list[int], results: list[PostAnalysis]) -> list[tuple]:
+    """(post_id, brands, competitors, products, off_topic, relevant) per analysed post."""
+    return [
+        (post_id, r.scope.brands, r.scope.competitors, r.scope.products, r.scope.off_topic,
+         r.scope.relevant)
+        for post_id, r in zip(ids, results, strict=True)
+    ]  # fmt: skip

@@ -156,8 +156,10 @@ class IntentClassifier:
     """Scores posts for the eight intents; see the module docstring for how."""
 
     def __init__(self, rules: dict[str, Any], extractor: EntityExtractor,
-                 embedder: Any = None, top_k: int = TOP_K) -> None:  # fmt: skip
+                 embedder: Any = None, top_k: int = TOP_K, masker: Any = None) -> None:  # fmt: skip
         self.extractor = extractor
+        # The stage embeds masked posts (nlp/masking.py); prototypes are masked the same way.
+        self.masker = masker
         self.top_k = top_k
         self.intents: dict[str, IntentRule] = {}
         for name in INTENTS:
@@ -195,7 +197,8 @@ class IntentClassifier:
     @classmethod
     def from_config(cls, config: ProjectConfig, embedder: Any = None,
                     extractor: EntityExtractor | None = None,
-                    rules_path: Path = RULES_PATH) -> IntentClassifier:  # fmt: skip
+                    rules_path: Path = RULES_PATH,
+                    masker: Any = None) -> IntentClassifier:  # fmt: skip
         """Built-in rules merged with the project's `nlp.intents` patterns and examples."""
         rules = load_rules(rules_path)
         intents = rules.setdefault("intents", {})
@@ -208,7 +211,8 @@ class IntentClassifier:
             if isinstance(examples, dict):
                 examples = [e for lang_examples in examples.values() for e in lang_examples or []]
             spec["examples"] = [*examples, *extra.examples]
-        return cls(rules, extractor or EntityExtractor.from_config(config), embedder)
+        return cls(rules, extractor or EntityExtractor.from_config(config), embedder,
+                   masker=masker)  # fmt: skip
 
     # ------------------------------------------------------------------ set-up
     def embed_prototypes(self) -> None:
@@ -217,7 +221,10 @@ class IntentClassifier:
             return
         for name, rule in self.intents.items():
             if rule.examples:
-                vectors = np.asarray(self.embedder.embed(rule.examples), dtype=np.float32)
+                examples = rule.examples
+                if self.masker is not None:
+                    examples = [self.masker.mask(e).text for e in examples]
+                vectors = np.asarray(self.embedder.embed(examples), dtype=np.float32)
                 self._prototypes[name] = vectors
 
     def _matcher(self, nlp: Language) -> Matcher:
@@ -285,7 +292,8 @@ class IntentClassifier:
 
     def explain(self, text: str, lang: str | None = "en") -> dict[str, dict[str, Any]]:
         """The evidence for one post, embedding it if an embedder is set (for people)."""
-        embeddings = self.embedder.embed([text]) if self.embedder is not None else None
+        masked = self.masker.mask(text).text if self.masker is not None else text
+        embeddings = self.embedder.embed([masked]) if self.embedder is not None else None
         evidence = self.evidence([text], [lang], embeddings)[0]
         return {name: vars(ev) for name, ev in evidence.items() if ev.hits or ev.dropped}
 

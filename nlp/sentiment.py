@@ -1,9 +1,13 @@
-"""Sentiment scoring: VADER (the default for English posts) and transformers classifiers.
+"""Sentiment scoring: classifier heads (the default, en and de), VADER and transformers models.
 
 Every model follows `SentimentModel`: a `name` and a `version` (scores are stored per model and
 version, so a changed model rescores), `supports(lang)`, and `score_batch(texts)` giving one
 `SentimentScore(label, polarity, confidence)` per text. `load_sentiment(choice)` builds the
 model a `SentimentModelChoice` from the project file names.
+
+Every model scores masked text (nlp/masking.py: brand names, handles, URLs replaced); the stage
+masks before it calls them. A head (`HeadSentiment`) reads the stage's embedding of that masked
+text and its cue features instead of the text, so nothing is embedded twice.
 
 Transformers models load offline only, from a local folder or from the local Hugging Face
 cache: no machine here reaches the hub.
@@ -20,9 +24,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from echolot.errors import ConfigError
+from nlp.classifiers import SENTIMENT_LABELS, Head, load_head, resolve_head
 
 if TYPE_CHECKING:
     from echolot.config import SentimentModelChoice
@@ -154,15 +160,64 @@ class TransformersSentiment:
         return SentimentScore(label, round(polarity, 4), round(ours[label], 4))
 
 
+class HeadSentiment:
+    """A sentiment classifier head (nlp/classifiers.py) over embedding and cue features.
+
+    Polarity is P(positive) - P(negative); confidence is the probability of the chosen label.
+    The caller routes by language, so it takes any language it is given.
+    """
+
+    def __init__(self, head: Head) -> None:
+        self.head = head
+        self.name = f"head:{head.name}"
+        self.version = head.version
+
+    def supports(self, lang: str | None) -> bool:
+        return True
+
+    def score_features(self, embeddings: np.ndarray, cues: np.ndarray) -> list[SentimentScore]:
+        probabilities = self.head.probabilities(embeddings, cues)
+        labels = self.head.labels
+        positive = labels.index("positive") if "positive" in labels else None
+        negative = labels.index("negative") if "negative" in labels else None
+        out = []
+        for row in probabilities:
+            best = int(row.argmax())
+            polarity = (row[positive] if positive is not None else 0.0) - (
+                row[negative] if negative is not None else 0.0
+            )
+            out.append(
+                SentimentScore(labels[best], round(float(polarity), 4), round(float(row[best]), 4))
+            )
+        return out
+
+    def score_batch(self, texts: Sequence[str]) -> list[SentimentScore]:
+        raise ConfigError(
+            f"sentiment head {self.head.name!r} scores the stage's features, not raw texts"
+        )
+
+
 def load_sentiment(
-    choice: SentimentModelChoice, languages: Collection[str] | None = None
+    choice: SentimentModelChoice,
+    languages: Collection[str] | None = None,
+    heads_dir: Path | None = None,
 ) -> SentimentModel:
     """The model a project's `nlp.sentiment` entry names (VADER keeps its own languages)."""
     if choice.backend == "vader":
         return VaderSentiment()
     if choice.backend == "transformers":
         return TransformersSentiment(choice, languages)
-    raise ConfigError(f"unknown sentiment backend {choice.backend!r}; use vader or transformers")
+    if choice.backend == "head":
+        path = resolve_head(choice.head or "", heads_dir)
+        return HeadSentiment(load_head(path, "sentiment", SENTIMENT_LABELS))
+    raise ConfigError(
+        f"unknown sentiment backend {choice.backend!r}; use head, vader or transformers"
+    )
+
+
+def neutral_unscorable() -> SentimentScore:
+    """What a text that masks to nothing gets (only a brand name, only links)."""
+    return SentimentScore("neutral", 0.0, 0.0)
 
 
 def weights_digest(folder: Path, length: int = 12) -> str:

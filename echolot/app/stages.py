@@ -17,6 +17,7 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.app import session, windows
+from echolot.app.training import with_heads_dir
 from echolot.config import ProjectConfig, Source
 from echolot.errors import AccessError, BrokerUnavailable, UsageError
 from echolot.models import Window
@@ -91,11 +92,11 @@ def plan_analysis(
     conn: Connection, config: ProjectConfig, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> list[IdRange]:
     """Id ranges of posts the current NLP pipeline has not analysed; one batch each."""
-    return plan_batches(conn, analyser_for(config), batch_size)
+    return plan_batches(conn, analyser_for(with_heads_dir(config)), batch_size)
 
 
 def analyse(conn: Connection, config: ProjectConfig, id_range: IdRange) -> AnalysisReport:
-    return analyse_range(conn, analyser_for(config), id_range)
+    return analyse_range(conn, analyser_for(with_heads_dir(config)), id_range)
 
 
 # topics, reach, findings -----------------------------------------------------------------------
@@ -103,7 +104,7 @@ def analyse(conn: Connection, config: ProjectConfig, id_range: IdRange) -> Analy
 
 def topics(conn: Connection, config: ProjectConfig, window: Window) -> TopicReport:
     """Assign the window's new posts to topics (creating, merging, splitting)."""
-    return update_topics(conn, config, *window, analyser_for(config).embedder)
+    return update_topics(conn, config, *window, analyser_for(with_heads_dir(config)).embedder)
 
 
 def reach(conn: Connection, config: ProjectConfig, window: Window) -> ReachReport:

@@ -18,7 +18,10 @@ IntentName = Literal[
 class SentimentModelChoice(Strict):
     """The sentiment model for one language."""
 
-    backend: Literal["vader", "transformers"] = "vader"
+    # head: a classifier head (nlp/classifiers.py) trained with `echolot train sentiment`.
+    backend: Literal["vader", "transformers", "head"] = "vader"
+    # head: its name (looked up in nlp.heads_dir, then the shipped nlp/models) or a .json path.
+    head: str | None = None
     # transformers: a Hugging Face model id (must be in the local cache: no hub access) or a
     # local folder with a sequence-classification model.
     model: str | None = None
@@ -31,7 +34,16 @@ class SentimentModelChoice(Strict):
     def _model_for_transformers(self) -> SentimentModelChoice:
         if self.backend == "transformers" and not self.model:
             raise ValueError("backend 'transformers' needs `model` (a model id or local folder)")
+        if self.backend == "head" and not self.head:
+            raise ValueError("backend 'head' needs `head` (a head name or .json path)")
         return self
+
+
+# Shipped heads trained on the project's own labelled posts (nlp/data, nlp/train_defaults.py).
+DEFAULT_SENTIMENT = {
+    "en": SentimentModelChoice(backend="head", head="sentiment-en"),
+    "de": SentimentModelChoice(backend="head", head="sentiment-de"),
+}
 
 
 class EmbeddingSettings(Strict):
@@ -51,6 +63,11 @@ class IntentRules(Strict):
     patterns: dict[Literal["en", "de"], list[list[dict[str, Any]]]] = {}
     # Labelled prototype posts; a post close to them in embedding space gets the intent.
     examples: list[str] = []
+    # A classifier head (`echolot train intent`) deciding this intent with the rules: the
+    # rules' vetoes (negation, guards, brand replies, competitor-only) still remove it.
+    head: str | None = None
+    # Head probability from which the intent is given (lower by 0.15 when a rule also fired).
+    threshold: float = Field(default=0.5, gt=0, lt=1)
 
 
 class TopicSettings(Strict):
@@ -65,7 +82,10 @@ class TopicSettings(Strict):
 class NlpSettings(Strict):
     # Candidate languages for detection; others come out as "und"-like codes of their own.
     languages: list[str] = ["en", "de", "fr", "es", "it", "nl"]
-    sentiment: dict[str, SentimentModelChoice] = {"en": SentimentModelChoice()}
+    sentiment: dict[str, SentimentModelChoice] = DEFAULT_SENTIMENT
+    # Where `echolot train` saves heads and where head names are looked up first
+    # (then the shipped nlp/models). Unset: <data dir>/heads.
+    heads_dir: Path | None = None
     embeddings: EmbeddingSettings = EmbeddingSettings()
     intents: dict[IntentName, IntentRules] = {}
     topics: TopicSettings = TopicSettings()

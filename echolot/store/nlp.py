@@ -108,3 +108,45 @@ def unanalysed_id_ranges(cur: Cursor, pipeline_version: str, batch_size: int) ->
         (batch_size, pipeline_version),
     )
     return cur.fetchall()
+
+
+# ---------------------------------------------------------------- brand scope (migration 0008)
+
+
+def upsert_brand_scope(cur: Cursor, rows: Sequence[tuple]) -> None:
+    """(post_id, brands, competitors, products, off_topic, relevant) for analysed posts."""
+    if not rows:
+        return
+    from psycopg2.extras import execute_values
+
+    execute_values(
+        cur,
+        """
+        UPDATE post_nlp AS n
+        SET brands = v.brands, competitors = v.competitors, products = v.products,
+            off_topic = v.off_topic, relevant = v.relevant
+        FROM (VALUES %s) AS v (post_id, brands, competitors, products, off_topic, relevant)
+        WHERE n.post_id = v.post_id
+        """,
+        [(r[0], list(r[1]), list(r[2]), list(r[3]), list(r[4]), bool(r[5])) for r in rows],
+        template="(%s, %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean)",
+        page_size=1000,
+    )
+
+
+def brand_scope(cur: Cursor, post_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Which brands, competitors and products each post is about, as the NLP stage decided
+    (entities plus relevance): the one definition detectors, reach and routing read.
+    `relevant` is false when the post names configured brands and none of them is relevant."""
+    cur.execute(
+        """
+        SELECT post_id, brands, competitors, products, off_topic, relevant
+        FROM post_nlp WHERE post_id = ANY(%s)
+        """,
+        (list(post_ids),),
+    )
+    return {
+        row[0]: {"brands": row[1], "competitors": row[2], "products": row[3],
+                 "off_topic": row[4], "relevant": row[5]}
+        for row in cur.fetchall()
+    }  # fmt: skip
