@@ -12,7 +12,9 @@ TweetEval metric) and accuracy (GermEval's micro-F1).
   the project's own posts.
 - user_trained: what a customer with labelled posts gets: a head trained with the same code on
   one half of the set (by id hash) and scored on the other half; `default_same_half` scores
-  the default head on that half too, for a like-for-like comparison.
+  the default head on that half too, for a like-for-like comparison; `user_trained_svm` and
+  `user_trained_mlp` the other algorithms on the same halves (user_trained is logreg, the
+  default).
 - relevance (GermEval): the stage's entities plus the relevance rules of
   bench/projects/deutsche_bahn.yaml; precision and recall of "about Deutsche Bahn" against the
   set's `relevant` flag.
@@ -99,12 +101,19 @@ def run_set(name: str, rows: list[dict], lang: str, head_name: str, masker: Bran
     examples = [Example(texts[i], (truth[i],), lang, i + 1) for i in train]
     started = time.perf_counter()
     user = train_head("sentiment", examples, f"user-{name}", inputs, source=name)
-    print(f"{name}: user head trained on {len(train)} posts in "
-          f"{time.perf_counter() - started:.1f} s (cv on its half: {user.figures['macro_recall']})")  # fmt: skip
+    seconds = time.perf_counter() - started
+    print(f"{name}: user head trained on {len(train)} posts in {seconds:.1f} s "
+          f"(cv on its half: {user.figures['macro_recall']})")  # fmt: skip
     out["user_trained"] = scores([truth[i] for i in test],
                                  head_labels(user, embeddings[test], cues[test]))  # fmt: skip
     out["default_same_half"] = scores([truth[i] for i in test],
                                       [default_labels[i] for i in test])  # fmt: skip
+    # The other algorithms `echolot train --algorithm` offers, on the same halves.
+    for algorithm in ("svm", "mlp"):
+        other = train_head("sentiment", examples, f"user-{name}", inputs, algorithm, source=name)
+        out[f"user_trained_{algorithm}"] = scores(
+            [truth[i] for i in test], head_labels(other, embeddings[test], cues[test])
+        )
     for model, figures in out.items():
         print(f"  {model:18s} macro-recall {figures['macro_recall']:.3f}  "
               f"accuracy {figures['accuracy']:.3f}  (n={figures['n']})")  # fmt: skip

@@ -262,3 +262,68 @@ def test_echolot_train_round_trip(db, tmp_path: Path) -> None:
     assert second["p0"][0] == "positive" and second["p1"][0] == "negative"
     assert second["p0"][1] != first["p0"][1]  # a new model version
     assert count(db, "post_scores") == 2
+
+
+# ---------------------------------------------------------------- intent heads with the rules
+
+BUYING = [
+    "thinking of buying the Shoply speaker next week", "which Shoply plan should I order?",
+    "about to order two more Shoply lamps", "will get the Shoply kit for my dad's birthday",
+    "ready to buy once it is back in stock", "is the bundle worth buying? leaning towards yes",
+    "Ich will mir das Shoply Set bestellen", "kaufe mir nächste Woche die Shoply Lampe",
+]  # fmt: skip
+NOT_BUYING = [
+    "where is my refund for order 5521", "I want my money back for the broken lamp",
+    "when does my booking get confirmed?", "my order status still says pending",
+    "giveaway! retweet to win a Shoply speaker", "the lamp broke after two days",
+    "Wo bleibt meine Erstattung?", "Status meiner Bestellung ist seit Tagen unverändert",
+    "cancel my subscription please", "shipping took three weeks",
+]  # fmt: skip
+
+
+def test_intent_heads_decide_and_the_rules_keep_their_vetoes(inputs, tmp_path) -> None:
+    from echolot.config import ProjectConfig
+    from echolot.errors import EcholotError
+    from nlp.intent_heads import combine, intent_heads
+    from nlp.intents import Evidence
+
+    rows = [{"text": t, "labels": ["purchase_intent"]} for t in BUYING]
+    rows += [{"text": t, "labels": []} for t in NOT_BUYING]
+    rows += [{"text": t, "labels": ["bug_report"]} for t in NOT_BUYING[5:] + BUYING[:1]]
+    examples = read_examples(write_jsonl(tmp_path / "intents.jsonl", rows), "intent")
+    head = train_head("intent", examples, "shop-intent", inputs)
+    assert head.labels == ("bug_report", "purchase_intent") and head.output == "sigmoid"
+    assert set(head.figures["purchase_intent"]) == {"precision", "recall", "f1"}
+    path = save_head(head, tmp_path / "shop-intent.json")
+
+    def config(intents: dict) -> ProjectConfig:
+        return ProjectConfig.model_validate({
+            "project": "shop", "brands": [{"name": "Shoply"}],
+            "sources": [{"name": "f", "type": "file", "format": "x_v2_pages", "path": "x.jsonl"}],
+            "teams": {"sales": {"signals": ["brand_daily"]}},
+            "nlp": {"intents": intents},
+        })  # fmt: skip
+
+    [served] = intent_heads(config({"purchase_intent": {"head": str(path)}}))
+    with pytest.raises(EcholotError, match=r"shop-intent\.json: trained for bug_report, "):
+        intent_heads(config({"churn_risk": {"head": str(path)}}))
+
+    texts = ["planning to order the Shoply lamp soon", "where is my refund, Shoply?",
+             "planning to order the Shoply lamp soon", "where is my refund, Shoply?"]  # fmt: skip
+    emb, cues = inputs(texts, ["en"] * 4)
+    p = head.probabilities(emb, cues)[:, 1]
+    assert p[0] > 0.5 > p[1]
+
+    def evidence(hits: list[str], killed: bool = False, score: float = 0.0) -> dict:
+        ev = Evidence(hits=hits, killed=killed, score=score)
+        return {"purchase_intent": ev, "praise": Evidence()}
+
+    decided = combine(
+        [evidence([]), evidence(["refund"], score=0.6), evidence(["order"], killed=True),
+         {"purchase_intent": Evidence(), "praise": Evidence(hits=["love"], score=0.7)}],
+        [served], emb, cues,
+    )  # fmt: skip
+    assert decided[0] == {"purchase_intent": round(float(p[0]), 3)}  # the head alone
+    assert decided[1] == {}  # a rule fired, but the head says it is no lead
+    assert decided[2] == {}  # a vetoed rule hit stays vetoed
+    assert decided[3] == {"praise": 0.7}  # intents without a head keep the rules' score
