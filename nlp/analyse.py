@@ -25,6 +25,7 @@ import psycopg2.extensions
 
 from echolot import store
 from echolot.config import ProjectConfig
+from nlp import limits
 from nlp.classifiers import HeadError, resolve_head
 from nlp.embeddings import Embedder, make_embedder, normalise
 from nlp.entities import EntityExtractor
@@ -242,7 +243,9 @@ def _analyse_distinct(
         )
     if usable:
         batch = [texts[i] for i in usable]
-        masked = analyser.masker.mask_all(batch)
+        # Each step reads a bounded prefix (nlp/limits.py), so no text can make one slow.
+        spacy_texts = limits.for_spacy(batch)
+        masked = analyser.masker.mask_all(limits.for_models(batch))
         masked_texts = [m.text for m in masked]
         before = analyser.embedder.computed
         # The model runs in native code without the GIL: it embeds while this thread does the
@@ -251,21 +254,24 @@ def _analyse_distinct(
         # (Airflow and Celery workers fork) and its queue would wait forever.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
             embedding = pool.submit(analyser.embedder.embed, masked_texts)
-            languages = analyser.detector.detect(batch, [hints[i] for i in usable])
+            languages = analyser.detector.detect(
+                limits.for_language(batch), [hints[i] for i in usable]
+            )
             langs = [lang for lang, _ in languages]
-            docs = analyser.entities.docs(batch, langs)  # parsed once, for entities and intents
+            # parsed once, for entities and intents
+            docs = analyser.entities.docs(spacy_texts, langs)
             entities = [analyser.entities.entities_of(doc) for doc in docs]
             cues = cue_features(masked_texts, langs) if analyser.uses_heads else None
-            evidence = analyser.intents.evidence(batch, langs, embedding.result, docs)
+            evidence = analyser.intents.evidence(spacy_texts, langs, embedding.result, docs)
             vectors = np.asarray(embedding.result(), dtype=np.float32)
         report.embedded_computed = analyser.embedder.computed - before
         sentiment = _sentiment(analyser, masked, langs, vectors, cues, report)
         intents = combine(evidence, analyser.intent_heads, vectors, cues)
-        scopes = analyser.relevance.scopes(batch, entities, vectors, cues)
+        scopes = analyser.relevance.scopes(spacy_texts, entities, vectors, cues)
         for j, i in enumerate(usable):
             results[i] = PostAnalysis(
                 langs[j], round(languages[j][1], 4), sentiment[j], entities[j],
-                analyser.entities.product_areas(batch[j], entities[j], langs[j]), intents[j],
+                analyser.entities.product_areas(spacy_texts[j], entities[j], langs[j]), intents[j],
                 vectors[j], None, scopes[j],
             )  # fmt: skip
     return [r for r in results if r is not None], report

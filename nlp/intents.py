@@ -61,14 +61,28 @@ Embeddings = np.ndarray | Callable[[], np.ndarray] | None
 
 def _ends_sentence(token: Token) -> bool:
     """True for the last word of a sentence: only punctuation, symbols or emoji follow."""
-    doc = token.doc
-    for i in range(token.i + 1, len(doc)):
-        nxt = doc[i]
+    # Computed for the whole doc in one backward pass and kept with it: looking ahead from
+    # every token was quadratic, seconds for a post of a few thousand '(' or emoji.
+    ends = token.doc.user_data.get(_ENDS_KEY)
+    if ends is None:
+        ends = token.doc.user_data[_ENDS_KEY] = _sentence_ends(token.doc)
+    return ends[token.i]
+
+
+_ENDS_KEY = "echolot_ends_sentence"
+
+
+def _sentence_ends(doc: Doc) -> list[bool]:
+    ends = [True] * len(doc)
+    for i in range(len(doc) - 2, -1, -1):
+        nxt = doc[i + 1]
         if nxt.is_sent_start:
-            return True
-        if any(ch.isalnum() for ch in nxt.text):
-            return False
-    return True
+            ends[i] = True
+        elif any(ch.isalnum() for ch in nxt.text):
+            ends[i] = False
+        else:
+            ends[i] = ends[i + 1]
+    return ends
 
 
 if not Token.has_extension("ends_sentence"):
