@@ -45,10 +45,11 @@ def test_sample_covers_the_corpus_window_and_languages(db, config) -> None:
     assert datetime(2026, 10, 25, tzinfo=UTC) <= start <= datetime(2026, 11, 1, tzinfo=UTC)
     assert datetime(2026, 11, 15, tzinfo=UTC) <= end <= datetime(2026, 11, 20, tzinfo=UTC)
     assert start.hour == 0 and end.hour == 0
-    # German posts get their language but no sentiment: no German model is configured.
-    assert summary.analysis.no_sentiment_model > 0
+    # German posts get a sentiment by default (issue 11: the shipped sentiment-de head).
     assert count(db, "post_nlp", "lang = 'de'") > 250
-    assert count(db, "post_scores s JOIN post_nlp n USING (post_id)", "n.lang = 'de'") == 0
+    german_scored = count(db, "post_scores s JOIN post_nlp n USING (post_id)", "n.lang = 'de'")
+    assert german_scored == count(db, "post_nlp", "lang = 'de' AND skipped_reason IS NULL")
+    assert count(db, "post_scores", "model = 'head:sentiment-de'") == german_scored
     # Topics: the issue's target is at most 25 % outliers on the sample corpus.
     assert summary.topics.topics >= 10 and summary.topics.outlier_share <= 0.25
     assert count(db, "post_nlp") == count(db, "posts")  # every post, also the empty ones
