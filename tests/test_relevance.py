@@ -108,3 +108,50 @@ def test_the_stage_stores_scope_and_marks_irrelevant_posts(db) -> None:
     assert count(db, "post_nlp", "'Deutsche Bahn' = ANY(off_topic)") == 2
     # A rerun does no work.
     assert plan_batches(db, analyser) == []
+
+
+def test_a_relevance_head_decides_what_the_terms_leave_open(tmp_path) -> None:
+    import json
+
+    from echolot.config import EmbeddingSettings
+    from nlp.analyse import _cached_embedder
+    from nlp.classifiers import save_head
+    from nlp.masking import BrandMasker
+    from nlp.training import HeadInputs, read_examples, train_head
+
+    about_rail = [
+        "Die Bahn hat schon wieder Verspätung", "mit der Bahn nach Köln gefahren",
+        "Bahn streicht den Halt in Fulda", "die Bahn erhöht die Preise im Dezember",
+        "Bahn-Chef kündigt neue Strecken an", "Bahn fährt heute nur im Stundentakt",
+        "warum ist die Bahn im Winter immer so unzuverlässig", "die Bahn hat das WLAN repariert",
+        "Bahn kündigt Ersatzverkehr an", "die Bahn entschuldigt sich für den Ausfall",
+        "Bahn: neue Abteile für Familien", "ich pendle jeden Tag mit der Bahn",
+    ]  # fmt: skip
+    not_rail = [
+        "die Bahn beim Bowling war total schief", "auf Bahn drei im Schwimmbad ist es voll",
+        "meine Bahn im 400-Meter-Lauf war die innerste", "er ist auf die schiefe Bahn geraten",
+        "Kugelbahn für die Kinder gebastelt", "die Bahn des Kometen ist gut sichtbar",
+        "Rodeln: die Bahn am Hang ist vereist", "die Bahn auf der Kartstrecke war nass",
+        "Bahn frei für den Umbau der Schule", "der Planet zieht seine Bahn um die Sonne",
+        "Tennisplatz und Bahn für Inlineskater eröffnet", "die Bahn der Murmel war zu steil",
+    ]  # fmt: skip
+    rows = [{"text": t, "label": "relevant", "lang": "de"} for t in about_rail]
+    rows += [{"text": t, "label": "irrelevant", "lang": "de"} for t in not_rail]
+    data = tmp_path / "relevance.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    config = project()
+    inputs = HeadInputs(BrandMasker.from_config(config),
+                        _cached_embedder(EmbeddingSettings().model_dump_json()))  # fmt: skip
+    head = train_head("relevance", read_examples(data, "relevance"), "bahn-rel", inputs)
+    path = save_head(head, tmp_path / "bahn-rel.json")
+    brands = config.model_dump(mode="json")["brands"]
+    brands[0].update(context=[], exclude=[], relevance_head=str(path))
+    config = ProjectConfig.model_validate({**config.model_dump(mode="json"), "brands": brands})
+    judge = RelevanceJudge.from_config(config)
+    texts = ["die Bahn fällt heute wegen Sturm aus", "auf der Bahn im Hallenbad schwimmen"]
+    entities = EntityExtractor.from_config(config).extract(texts, ["de", "de"])
+    embeddings, cues = inputs(texts, ["de", "de"])
+    rail, pool = judge.scopes(texts, entities, embeddings, cues)
+    assert rail.brands == ("Deutsche Bahn",) and rail.relevant
+    assert pool.brands == () and not pool.relevant
+    assert pool.reasons["Deutsche Bahn"].startswith("relevance head: P(relevant)")
