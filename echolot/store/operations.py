@@ -12,6 +12,7 @@ from typing import Any
 from psycopg2 import sql
 
 from echolot.errors import UsageError
+from echolot.store import redaction
 from echolot.store.bulk import Cursor
 
 
@@ -72,12 +73,16 @@ class ForgetCounts:
     interactions: int
     evidence_links: int
     quarantined: int
+    # Digests, outbox messages, findings and KPI rows whose text was redacted.
+    redacted: int = 0
 
 
 def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
            author_id: str | None = None) -> ForgetCounts:  # fmt: skip
     """Remove a post (with its reposts) or an author with everything they posted, and keep a
-    tombstone so ingestion never stores them again. Digests already delivered are not rewritten.
+    tombstone so ingestion never stores them again. Their words, name and ids are also redacted
+    from stored digests (every rendering), outbox payloads, findings and KPI rows, and each
+    redacted row is recorded in `forget_redactions` (see echolot/store/redaction.py).
     """
     if (post_id is None) == (author_id is None):
         raise UsageError("forget needs exactly one of post_id or author_id")
@@ -87,21 +92,26 @@ def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
         "ON CONFLICT DO NOTHING",
         (platform, kind, target),
     )
+    columns = "id, platform_id, text, title, url, created_at, kind"
     if kind == "post":
         # A repost copies the original's text, so it goes with it.
         cur.execute(
-            "SELECT id, platform_id FROM posts WHERE platform = %s AND (platform_id = %s "
+            f"SELECT {columns} FROM posts WHERE platform = %s AND (platform_id = %s "
             "OR (kind = 'repost' AND parent_id = %s))",
             (platform, target, target),
         )
     else:
+        # Reposts of their posts copy their words: on the platform they go with the author.
         cur.execute(
-            "SELECT id, platform_id FROM posts WHERE platform = %s AND author_id = %s",
-            (platform, target),
+            f"SELECT {columns} FROM posts WHERE platform = %s AND (author_id = %s "
+            "OR (kind = 'repost' AND parent_id IN (SELECT platform_id FROM posts "
+            "WHERE platform = %s AND author_id = %s)))",
+            (platform, target, platform, target),
         )
     rows = cur.fetchall()
     ids = [row[0] for row in rows]
     platform_ids = [row[1] for row in rows]
+    redacted = _redact_derived(cur, platform, kind, target, rows)
     cur.execute(
         "UPDATE findings SET evidence_post_ids = ARRAY(SELECT unnest(evidence_post_ids) "
         "EXCEPT SELECT unnest(%s::bigint[])) WHERE evidence_post_ids && %s::bigint[]",
@@ -126,7 +136,25 @@ def forget(cur: Cursor, platform: str, *, post_id: str | None = None,
         "DELETE FROM quarantine WHERE platform = %s AND payload LIKE %s",
         (platform, f'%"{target}"%'),
     )
-    return ForgetCounts(posts, interactions, evidence_links, cur.rowcount)
+    return ForgetCounts(posts, interactions, evidence_links, cur.rowcount, redacted)
+
+
+def _redact_derived(cur: Cursor, platform: str, kind: str, target: str, rows: list) -> int:
+    """Take the posts' words (and for an author: their name and id) out of derived rows."""
+    tokens = [target, *(row[1] for row in rows), *(row[4] for row in rows)]
+    if kind == "author":
+        cur.execute(
+            "SELECT username FROM authors WHERE platform = %s AND platform_id = %s",
+            (platform, target),
+        )
+        tokens += [row[0] for row in cur.fetchall()]
+    # A repost's text is someone else's words (or the same as the original, kept anyway).
+    texts = [part for row in rows if row[6] != "repost" for part in (row[2], row[3])]
+    times = [row[5] for row in rows]
+    period = (min(times), max(times)) if times else None
+    return redaction.redact_derived(
+        cur, redaction.forgotten_of(texts, tokens), period, (platform, kind, target)
+    )
 
 
 def load_watermark(cur: Cursor, project: str, stage: str) -> datetime | None:

@@ -15,22 +15,23 @@ SELECT id, project, kind, scope_kind, scope_value, window_start, window_end, sev
 FROM findings
 WHERE withdrawn_at IS NULL;
 
--- What `echolot forget` took out of stored digests and unsent outbox payloads: where, which
--- renderings, how many of the forgotten posts. Never the redacted words themselves.
+-- What `echolot forget` took out of stored digests, outbox payloads, findings and KPI rows:
+-- which row, which columns, how many of the forgotten posts it quoted (the name and ids count
+-- as one). Never the redacted words themselves.
 CREATE TABLE forget_redactions (
     id            bigserial   PRIMARY KEY,
     platform      text        NOT NULL,
     kind          text        NOT NULL,
     platform_id   text        NOT NULL,
-    digest_id     bigint      REFERENCES digests (id) ON DELETE SET NULL,
-    outbox_id     bigint      REFERENCES outbox (id) ON DELETE SET NULL,
+    table_name    text        NOT NULL,  -- digests, outbox, findings, feedback, campaign_kpis
+    row_key       text        NOT NULL,  -- the row's id (campaign_kpis: project/campaign/window)
     fields        text[]      NOT NULL,
     posts         integer     NOT NULL,
     redacted_at   timestamptz NOT NULL DEFAULT now(),
     FOREIGN KEY (platform, kind, platform_id) REFERENCES forgotten (platform, kind, platform_id)
         ON DELETE CASCADE
 );
-CREATE INDEX forget_redactions_digest_idx ON forget_redactions (digest_id);
+CREATE INDEX forget_redactions_row_idx ON forget_redactions (table_name, row_key);
 
 -- A quarantined payload is kept up to a bounded size; the rest is cut and the row says so.
 ALTER TABLE quarantine
