@@ -314,15 +314,29 @@ def upsert_interactions(cur: Cursor, interactions: Sequence[Interaction]) -> Ups
     )
 
 
+# Quarantine keeps evidence of bad input, not all of it: a huge broken line (or a file never
+# meant for import) is cut to this many characters, and the row says so.
+MAX_QUARANTINE_PAYLOAD_CHARS = 65_536
+
+
 def insert_quarantine(cur: Cursor, source: str, items: Sequence[Quarantined]) -> int:
-    rows = [(source, q.platform, q.payload, q.payload_hash, q.reason) for q in items]
+    rows = []
+    for q in items:
+        payload, reason, size = q.payload, q.reason, len(q.payload)
+        truncated = size > MAX_QUARANTINE_PAYLOAD_CHARS
+        if truncated:
+            payload = payload[:MAX_QUARANTINE_PAYLOAD_CHARS]
+            reason = f"{reason} [payload truncated: first {len(payload):,} of {size:,} characters]"
+        # The hash stays the whole payload's: the same bad item is still stored once.
+        rows.append((source, q.platform, payload, q.payload_hash, reason, truncated, size))
     counts = copy_upsert(
         cur,
         "quarantine",
-        ("source", "platform", "payload", "payload_hash", "reason"),
+        ("source", "platform", "payload", "payload_hash", "reason", "payload_truncated",
+         "payload_chars"),
         rows,
         key=("source", "payload_hash"),
-    )
+    )  # fmt: skip
     return counts.inserted + counts.unchanged
 
 
