@@ -19,6 +19,9 @@ from routing.chart import Chart, chart_for
 from routing.digest_view import DigestItem, DigestView, EvidencePost, Language
 
 EXCERPT_CHARS = 160
+# A quote at `full` is whole up to this length: enough for any complaint, not a forum essay
+# (`echolot findings show ID` prints every post).
+FULL_QUOTE_CHARS = 480
 
 LABELS: dict[Language, dict[str, str]] = {
     "en": {
@@ -258,10 +261,24 @@ def _post(post: EvidencePost, view: DigestView) -> _Post:
     safe_url = post.url if post.url and re.match(r"https?://", post.url, re.I) else None
     return _Post(
         excerpt=flat,
-        lines=[_flat(line) for line in post.text.splitlines() if line.strip()],
+        lines=_whole_lines(post.text),
         url=safe_url,
         meta=" · ".join(part for part in meta if part),
     )
+
+
+def _whole_lines(text: str) -> list[str]:
+    """The text's non-empty lines, cut with "…" once FULL_QUOTE_CHARS are used up."""
+    lines, left = [], FULL_QUOTE_CHARS
+    for line in (_flat(raw) for raw in text.splitlines() if raw.strip()):
+        if left <= 0:
+            lines[-1] = lines[-1].rstrip("…") + "…"
+            break
+        if len(line) > left:
+            line = line[: max(left - 1, 1)].rstrip() + "…"
+        lines.append(line)
+        left -= len(line)
+    return lines
 
 
 def _flat(text: str) -> str:
