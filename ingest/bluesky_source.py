@@ -92,7 +92,15 @@ def ingest_bluesky(
 
 
 class _Run:
-    def __init__(self, conn, source, client, retry, now, on_page) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        conn: psycopg2.extensions.connection,
+        source: BlueskySource,
+        client: Client,
+        retry: RetryPolicy,
+        now: datetime,
+        on_page: Callable[[int], None] | None,
+    ) -> None:
         self.conn, self.source, self.client = conn, source, client
         self.retry, self.now, self.on_page = retry, now, on_page
         self.report = SourceReport(source=source.name)
@@ -151,7 +159,14 @@ class _Run:
         self.report.stopped = f"{key}: stopped after max_pages={self.source.max_pages}"
 
     @staticmethod
-    def _state(checkpoint, since, newest, cursor, done, windowed) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def _state(
+        checkpoint: dict[str, Any],
+        since: str | None,
+        newest: str | None,
+        cursor: str | None,
+        done: bool,
+        windowed: bool,
+    ) -> dict[str, Any]:
         if not done:
             return {**checkpoint, "pending": {"since": since, "newest": newest, "cursor": cursor}}
         state = {k: v for k, v in checkpoint.items() if k != "pending"}

@@ -90,7 +90,19 @@ def ingest_mastodon(
     return report
 
 
-def _read(conn, source, api, key, read, start, window, retry, report, on_page) -> None:  # type: ignore[no-untyped-def]
+def _read(
+    conn: psycopg2.extensions.connection,
+    source: MastodonSource,
+    api: Mastodon,
+    key: str,
+    read: Callable[[str], Any],
+    start: datetime,
+    window: tuple[datetime, datetime] | None,
+    retry: RetryPolicy,
+    report: SourceReport,
+    on_page: Callable[[int], None] | None,
+) -> None:
+    """Page forward from the checkpoint's min_id; each page commits with its newest id."""
     with conn, conn.cursor() as cur:
         checkpoint = store.load_checkpoint(cur, source.name, key)
     min_id = checkpoint.get("min_id") or id_at(start)

@@ -16,6 +16,9 @@ from echolot.models import Batch, Post, Quarantined
 from ingest.validation import NormalizationError
 
 T = TypeVar("T")
+# Author ids of this form are known only by name (Reddit listings before 2018 carry no
+# author_fullname); the writer matches them to a stored author of that name.
+NAME_ID_PREFIX = "u/"
 # Quarantined payloads keep enough to diagnose; a 10 MB hostile item is not kept whole.
 MAX_PAYLOAD_CHARS = 200_000
 

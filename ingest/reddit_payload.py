@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from echolot.models import Author, AuthorSnapshot, Batch, Interaction
-from ingest.records import Page, VersionedPost, guarded, quarantined
+from ingest.records import NAME_ID_PREFIX, Page, VersionedPost, guarded, quarantined
 from ingest.sanitize import clean_json, unescape_reddit
 from ingest.validation import (
     NormalizationError,
@@ -28,8 +28,6 @@ from ingest.validation import (
 # Reddit shows these in place of the body or author once a user or moderator removed them.
 _GONE = {"[deleted]", "[removed]"}
 _USER_MENTION = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})")
-# Prefix of author ids known only by name (no author_fullname in the payload).
-NAME_ID_PREFIX = "u/"
 
 
 def normalize_body(body: Any, *, observed_at: datetime | None = None) -> Batch:

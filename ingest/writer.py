@@ -17,11 +17,8 @@ from echolot import store
 from echolot.models import Batch, Post, Quarantined
 from echolot.store import ingest as ingest_rows
 from echolot.store.ingest import BatchCounts
-from ingest.records import Page, quarantined, revision_of
+from ingest.records import NAME_ID_PREFIX, Page, quarantined, revision_of
 from ingest.sanitize import clean_text
-
-# Author ids of this form are known only by name (see ingest.reddit_payload).
-NAME_ID_PREFIX = "u/"
 
 
 def write_page(cur: store.Cursor, source: str, page: Page) -> BatchCounts:
