@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from echolot import migrations, store
-from echolot.app import delivery, session, stages, training, windows
+from echolot.app import delivery, findings, session, stages, training, windows
 from echolot.app.pipeline import RunSummary, run_pipeline
 from echolot.config import load_config
 from echolot.database import connect, redact, resolve_database_url
@@ -29,6 +29,8 @@ app.add_typer(db_app, name="db")
 digests_app = typer.Typer(help="Digests sent to teams.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(digests_app, name="digests")
+findings_app = typer.Typer(help="Findings the detectors wrote.", no_args_is_help=True)
+app.add_typer(findings_app, name="findings")
 
 # soft_wrap: long lines (paths, URLs) stay whole so they can be copied and grepped.
 console = Console(soft_wrap=True)
@@ -212,8 +214,13 @@ def train(
     data: Annotated[Path, typer.Option("--data", help="CSV or JSONL: text,label[,lang].")],
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Project file: its brands are masked, its "
-                     "embedding settings and nlp.heads_dir are used.", show_default=False),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Project file: its brands are masked, its "
+            "embedding settings and nlp.heads_dir are used.",
+            show_default=False,
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the head (.json).")] = None,
     algorithm: Annotated[str, typer.Option(help="logreg, svm or mlp.")] = "logreg",
@@ -376,6 +383,19 @@ def digests_show(
     console.rule(f"digest {found['id']} — {found['project']} / {found['team']} "
                  f"({found['detail_level']}{alert})")  # fmt: skip
     console.print(found["body_text"], markup=False, highlight=False, soft_wrap=True)
+
+
+@findings_app.command("show")
+@reports_errors
+def findings_show(
+    finding_id: Annotated[int, typer.Argument(help="Finding id, as a digest cites it.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print one finding, live or withdrawn (with when and why), and the digests citing it."""
+    with session.database(data_dir) as conn, conn, conn.cursor() as cur:
+        lines = findings.describe(cur, finding_id)
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 @digests_app.command("tail")

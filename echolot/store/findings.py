@@ -148,13 +148,16 @@ def withdraw_stale_findings(
 
 
 def finding_by_id(cur: Cursor, finding_id: int) -> dict[str, Any] | None:
-    """One finding, live or withdrawn (with when and why), for `echolot findings show`."""
+    """One finding, live or withdrawn (with when and why), and the digests that cited it, for
+    `echolot findings show`."""
     cur.execute(
         """
-        SELECT id, project, kind, scope_kind, scope_value, window_start, window_end, severity,
-               headline, metrics, evidence_post_ids, details, created_at, updated_at,
-               withdrawn_at, withdrawn_reason
-        FROM findings WHERE id = %s
+        SELECT f.id, f.project, f.kind, f.scope_kind, f.scope_value, f.window_start,
+               f.window_end, f.severity, f.headline, f.metrics, f.evidence_post_ids, f.details,
+               f.created_at, f.updated_at, f.withdrawn_at, f.withdrawn_reason,
+               ARRAY(SELECT d.id || ' ' || d.team FROM digests d
+                     WHERE d.finding_ids @> ARRAY[f.id] ORDER BY d.id) AS cited_by
+        FROM findings f WHERE f.id = %s
         """,
         (finding_id,),
     )
