@@ -85,6 +85,7 @@ def test_paginates_three_pages_with_documented_parameters_then_continues_from_si
     params = responses.calls[0].request.params
     assert params["expansions"] == ",".join(EXPANSIONS)
     assert params["tweet.fields"] == ",".join(TWEET_FIELDS)
+    assert "note_tweet" in params["tweet.fields"].split(",")  # long posts: the full text
     assert params["user.fields"] == ",".join(USER_FIELDS)
     assert "since_id" not in params
     assert report.pages == 3 and report.quarantined == 0
