@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from echolot.config import Brand, Campaign
-from echolot.matching import hashtag_pattern, term_pattern
+from echolot.facts import campaign_post_ids, holds_intent
+from echolot.matching import term_pattern
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
 
@@ -54,43 +55,13 @@ class ChainInputs:
     window_posts: Sequence[SentimentPost]
     baseline_posts: Sequence[SentimentPost]
     audience_overlap: float
-
-
-def campaign_post_ids(inputs: ChainInputs) -> set[int]:
-    """Posts in the window that carry the campaign (hashtag, keyword, owned account) or answer,
-    repost or quote a post that does, however far up the cascade it is."""
-    tags = hashtag_pattern(inputs.campaign.hashtags)
-    words = term_pattern(inputs.campaign.keywords)
-    by_id = {p["id"]: p for p in inputs.posts}
-
-    def carries(post: dict[str, Any]) -> bool:
-        return (
-            (post["platform"], post["author_id"]) in inputs.owned
-            or bool(tags and tags.search(post["text"]))
-            or bool(words and words.search(post["text"]))
-        )
-
-    memo: dict[int, bool] = {}
-
-    def in_campaign(post_id: int) -> bool:
-        chain = []
-        current: int | None = post_id
-        while current is not None and current in by_id and current not in memo:
-            chain.append(current)
-            current = by_id[current]["parent_id"]
-        found = memo.get(current, False) if current is not None else False
-        for member in reversed(chain):
-            found = found or carries(by_id[member])
-            memo[member] = found
-        return memo[post_id]
-
-    return {p["id"] for p in inputs.posts if p["in_window"] and in_campaign(p["id"])}
+    intent_threshold: float  # echolot.facts.intent_threshold of the project
 
 
 def compute_chain(inputs: ChainInputs) -> dict[str, Any]:
     """The four steps, the ratios between them and the first step that came out empty."""
     by_id = {p["id"]: p for p in inputs.posts}
-    campaign_ids = campaign_post_ids(inputs)
+    campaign_ids = campaign_post_ids(inputs.campaign, inputs.posts, inputs.owned)
     campaign = [by_id[i] for i in sorted(campaign_ids)]
 
     def author(post: dict[str, Any]) -> Node:
@@ -219,18 +190,22 @@ def _outcomes(inputs: ChainInputs, campaign: list[dict[str, Any]]) -> dict[str, 
         for p in inputs.baseline_posts
         if p.polarity is not None and own and own.search(p.text)
     ]
-    feedback = {i: sum(1 for p in brand_posts if i in p.intents) for i in FEEDBACK_INTENTS}
+
+    def holds(intents: dict[str, float], intent: str) -> bool:
+        return holds_intent(intents, intent, inputs.intent_threshold)
+
+    feedback = {i: sum(1 for p in brand_posts if holds(p.intents, i)) for i in FEEDBACK_INTENTS}
     campaign_outcomes = sum(
         1
         for p in campaign
-        if "purchase_intent" in p["intents"] or any(i in p["intents"] for i in FEEDBACK_INTENTS)
+        if any(holds(p["intents"], i) for i in ("purchase_intent", *FEEDBACK_INTENTS))
     )
     return {
         "brand_posts": len(brand_posts),
         "share_of_voice": _ratio(own_voice, sum(voices.values())),
         "voices": voices,
         "sentiment": _sentiment(brand_posts, baseline),
-        "purchase_intent": sum(1 for p in brand_posts if "purchase_intent" in p.intents),
+        "purchase_intent": sum(1 for p in brand_posts if holds(p.intents, "purchase_intent")),
         "product_feedback": sum(feedback.values()),
         "feedback_by_intent": feedback,
         "campaign_outcome_posts": campaign_outcomes,

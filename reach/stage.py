@@ -15,6 +15,7 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import Campaign, ProjectConfig
 from echolot.errors import ConfigError
+from echolot.facts import intent_threshold, owned_authors
 from echolot.matching import hashtag_pattern
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
@@ -158,6 +159,7 @@ def campaign_chain(
                 store.finding_posts(cur, baseline_start, campaign.start)
             ),
             audience_overlap=config.influence.audience_overlap,
+            intent_threshold=intent_threshold(config),
         )
         chain = compute_chain(inputs)
         chain["outcomes"]["baseline_window"] = [
@@ -175,11 +177,6 @@ def find_campaign(config: ProjectConfig, name: str) -> Campaign:
             return campaign
     known = ", ".join(c.name for c in config.campaigns) or "none"
     raise ConfigError(f"project {config.project!r} has no campaign {name!r} (campaigns: {known})")
-
-
-def owned_authors(cur: store.Cursor, campaigns: list[Campaign]) -> set[Node]:
-    accounts = sorted({(a.platform, a.handle) for c in campaigns for a in c.owned_accounts})
-    return store.author_ids_by_handle(cur, accounts)
 
 
 def _post_facts(post: dict[str, Any]) -> PostFacts:

@@ -18,7 +18,7 @@ from echolot import store
 from echolot.config import ProjectConfig, Team
 from echolot.store import evidence as evidence_store
 from routing.condense import Condensed
-from routing.detectors.base import about_brands, day_of
+from routing.detectors.base import about_brands, day_of, without_spam
 from routing.digest_view import (
     DayPoint,
     DigestItem,
@@ -157,7 +157,7 @@ def _chart(
     names = set(team.filters.brands) or {b.name for b in config.brands}
     first = min(day_of(start), day_of(end) - timedelta(days=CHART_DAYS))
     days: dict[datetime, list[float | None]] = defaultdict(list)
-    for post in evidence_store.scoped_posts(cur, first, end):
+    for post in without_spam(evidence_store.scoped_posts(cur, first, end)):
         if post.get("relevant", True) is not False and names & set(about_brands(post, config)):
             days[day_of(post["created_at"])].append(post["polarity"])
     points = []

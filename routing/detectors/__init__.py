@@ -24,7 +24,7 @@ from routing.detectors import (
     sentiment_shift,
     volume_spike,
 )
-from routing.detectors.base import DetectionContext, Finding, spam_authors
+from routing.detectors.base import DetectionContext, Finding, without_spam
 from routing.subthemes import condense_evidence
 
 Detector = Callable[[DetectionContext], list[Finding]]
@@ -56,9 +56,7 @@ def detect(
     with conn, conn.cursor() as cur:
         since = start - timedelta(days=config.findings.baseline_days)
         posts = evidence_store.scoped_posts(cur, since, end)
-        # Bots are not voices: their posts count towards no finding and are never quoted.
-        spam = spam_authors(posts)
-        posts = [p for p in posts if (p["platform"], p["author_id"]) not in spam]
+        posts = without_spam(posts)
         context = DetectionContext(config, start, end, posts, cur)
         counts: dict[str, int] = {}
         for kind, detector in DETECTORS.items():

@@ -10,6 +10,7 @@ from typing import Any
 
 from echolot import store
 from echolot.config import FindingKind, Severity
+from echolot.facts import campaign_post_ids, owned_authors
 from routing.detectors.base import DetectionContext, Finding, day_of
 
 # A leader this wide-reaching and this negative is an incident, not a mood.
@@ -198,15 +199,16 @@ def _kpi_finding(name: str, row: dict[str, Any], ctx: DetectionContext) -> Findi
                              ("amplifiers", amplifiers), ("outcomes", outcomes),
                              ("ratios", ratios))
     ]  # fmt: skip
-    campaign_posts = [p for p in ctx.posts if row["window_start"] <= p["created_at"]
-                      < row["window_end"] and _names_campaign(p, ctx, name)]  # fmt: skip
+    members = _campaign_members(name, row["window_start"], row["window_end"], ctx)
+    campaign_posts = [p for p in ctx.posts if p["id"] in members]
     return Finding(
         FindingKind.CAMPAIGN_KPI, "campaign", name, row["window_start"], row["window_end"],
         severity, headline, metrics, ctx.representative(campaign_posts), table=table,
     )  # fmt: skip
 
 
-def _names_campaign(post: dict[str, Any], ctx: DetectionContext, name: str) -> bool:
+def _campaign_members(name: str, start: datetime, end: datetime, ctx: DetectionContext) -> set[int]:
+    """The campaign's posts in [start, end), by the same definition the KPI chain counts."""
     campaign = next(c for c in ctx.config.campaigns if c.name == name)
-    text = post["text"].lower()
-    return any(tag.lower() in text for tag in [*campaign.hashtags, *campaign.keywords])
+    posts = store.reach_posts(ctx.cur, start, end)
+    return campaign_post_ids(campaign, posts, owned_authors(ctx.cur, [campaign]))

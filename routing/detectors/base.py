@@ -13,6 +13,7 @@ import numpy as np
 
 from echolot import store
 from echolot.config import FindingKind, ProjectConfig, Severity
+from echolot.facts import holds_intent, intent_threshold
 from routing.words import name_words
 
 # Evidence kept per finding; digests cut it further to the team's detail level.
@@ -155,8 +156,7 @@ class DetectionContext:
         return name_words(names)
 
     def has_intent(self, post: dict[str, Any], intent: str) -> bool:
-        confidence = (post["intents"] or {}).get(intent, 0.0)
-        return confidence >= self.config.findings.min_intent_confidence
+        return holds_intent(post["intents"], intent, intent_threshold(self.config))
 
     def in_window(self, post: dict[str, Any]) -> bool:
         return self.start <= post["created_at"] < self.end
@@ -199,6 +199,13 @@ def spam_authors(posts: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
         repeats[key] = repeats.get(key, 0) + 1
     return {(platform, author) for (platform, author, _), n in repeats.items()
             if n >= SPAM_REPEATS}  # fmt: skip
+
+
+def without_spam(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts minus every post of the spam authors among them: bots are not voices, so
+    their posts count towards no finding, no chart, and are never quoted."""
+    spam = spam_authors(posts)
+    return [p for p in posts if (p["platform"], p["author_id"]) not in spam]
 
 
 def is_promotional(post: dict[str, Any]) -> bool:

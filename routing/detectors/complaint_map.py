@@ -18,7 +18,13 @@ from typing import Any
 
 from echolot.config import FindingKind, Severity
 from echolot.store import evidence as evidence_store
-from routing.detectors.base import DetectionContext, Finding, day_of, representative, spam_authors
+from routing.detectors.base import (
+    DetectionContext,
+    Finding,
+    day_of,
+    representative,
+    without_spam,
+)
 from routing.words import near_identical
 
 WEEK = timedelta(days=7)
@@ -97,10 +103,8 @@ def _posts_after(ctx: DetectionContext, until: datetime) -> list[Post]:
     """Posts of the mapped weeks after the detection window (its last week may run on)."""
     if until <= ctx.end:
         return []
-    later = evidence_store.scoped_posts(ctx.cur, ctx.end, until)
-    spam = spam_authors(later)
-    later = [p for p in later if (p["platform"], p["author_id"]) not in spam
-             and p.get("relevant", True) is not False]  # fmt: skip
+    later = [p for p in without_spam(evidence_store.scoped_posts(ctx.cur, ctx.end, until))
+             if p.get("relevant", True) is not False]  # fmt: skip
     ctx.add_posts(later)
     return later
 
