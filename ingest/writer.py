@@ -36,6 +36,7 @@ def write_page(cur: store.Cursor, source: str, page: Page) -> BatchCounts:
         page.batch.posts = [
             p for p in page.batch.posts if (p.platform, p.platform_id) not in refused
         ]
+        page.batch.quarantined.extend(refused.values())
     # Versions that lost to a newer copy in the same page are history, not lost.
     ingest_rows.insert_revisions(cur, superseded, {(p.platform, p.platform_id): revision_of(p)
                                                    for p in superseded})  # fmt: skip
@@ -138,12 +139,11 @@ def _resolve_named_authors(cur: store.Cursor, batch: Batch) -> None:
 
 def _write_item_by_item(
     cur: store.Cursor, source: str, batch: Batch
-) -> tuple[BatchCounts, set[tuple[str, str]]]:
+) -> tuple[BatchCounts, dict[tuple[str, str], Quarantined]]:
     """Each post with its own authors, snapshots and interactions under a savepoint; returns
-    the counts and the keys of the posts the database refused (now quarantined)."""
+    the counts and the posts the database refused, with the quarantine entries written."""
     total: BatchCounts | None = None
-    refused: list[Quarantined] = []
-    refused_keys: set[tuple[str, str]] = set()
+    refused: dict[tuple[str, str], Quarantined] = {}
     used_authors: set[tuple[str, str]] = set()
     for post in batch.posts:
         authors = [a for a in batch.authors if a.platform == post.platform
@@ -158,20 +158,21 @@ def _write_item_by_item(
         counts, error = _attempt(cur, source, part)
         if counts is None:
             reason = f"{post.platform} post {post.platform_id}: not storable ({error})"
-            refused.append(quarantined(post.platform, post.raw, reason))
-            refused_keys.add((post.platform, post.platform_id))
+            refused[(post.platform, post.platform_id)] = quarantined(
+                post.platform, post.raw, reason
+            )
             continue
         total = counts if total is None else _add(total, counts)
     rest = Batch(
         authors=[a for a in batch.authors if (a.platform, a.platform_id) not in used_authors],
-        quarantined=[*batch.quarantined, *refused],
+        quarantined=[*batch.quarantined, *refused.values()],
     )
     rest.snapshots = [s for s in batch.snapshots if any(
         a.platform_id == s.author_id for a in rest.authors)]  # fmt: skip
     counts, _error = _attempt(cur, source, rest)
     if counts is None:  # an author record itself is refused: keep at least the quarantine
         counts = store.write_batch(cur, source, Batch(quarantined=rest.quarantined))
-    return (counts if total is None else _add(total, counts)), refused_keys
+    return (counts if total is None else _add(total, counts)), refused
 
 
 def _authors_of(post: Post, batch: Batch) -> set[str]:

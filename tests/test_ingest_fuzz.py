@@ -18,8 +18,9 @@ from conftest import count, load_fixture
 from echolot.config import ColumnMapping, FileSource
 from echolot.models import Batch
 from ingest import bluesky_payload, mastodon_payload, reddit_payload, tabular, x_payload
+from ingest.records import Page
 from ingest.runner import ingest_file
-from ingest.writer import prepare
+from ingest.writer import prepare, write_page
 
 SEED = 1313
 PER_FORMAT = 2_000  # six formats: 12,000 mutated items
@@ -211,3 +212,40 @@ def test_database_round_trip_stores_or_quarantines_every_fed_item(db, tmp_path: 
     assert count(db, "posts") == report.stored and 0 < count(db, "quarantine") <= report.quarantined
     again = ingest_file(db, source)
     assert again.stored == 0
+
+
+def test_database_round_trip_for_reddit_bluesky_mastodon_and_exports(db) -> None:
+    rng = random.Random(SEED + 3)
+    for name in ("reddit_api", "bluesky", "mastodon", "jsonl", "csv"):
+        base, normalise = FORMATS[name]
+        fed = held = 0
+        posts: set[tuple[str, str]] = set()
+        for n in range(150):
+            item = mutate(base, rng)
+            page = Page(normalise(_unique(item, name, n)))
+            with db, db.cursor() as cur:
+                write_page(cur, f"fuzz_{name}", page)
+            fed += 1
+            held += bool(page.batch.quarantined)
+            posts |= {(p.platform, p.platform_id) for p in page.batch.posts}
+        assert len(posts) + held == fed, name
+        platforms = {platform for platform, _ in posts}
+        stored = sum(
+            count(db, "posts", f"platform = '{p}' AND source = 'fuzz_{name}'") for p in platforms
+        )
+        assert stored == len(posts), name
+
+
+def _unique(item: Any, name: str, n: int) -> Any:
+    """Give each fed item its own id, so every stored post is one fed item."""
+    if not isinstance(item, dict):
+        return item
+    if name == "reddit_api" and isinstance(item.get("data"), dict):
+        item["data"]["id"] = f"z{n}"
+    elif name == "bluesky":
+        item["uri"] = f"at://did:plc:a/app.bsky.feed.post/z{n}"
+    elif name == "mastodon":
+        item["uri"] = f"https://s.example/users/a/statuses/z{n}"
+    elif name in ("jsonl", "csv"):
+        item["id"] = f"{name}-{n}"
+    return item
