@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 from nlp.embeddings import MODEL_NAME
 from nlp.features import FEATURE_NAMES, FEATURE_VERSION
 
@@ -37,7 +37,7 @@ SHIPPED_DIR = Path(__file__).with_name("models")
 DECIMALS = 6
 
 
-class HeadError(EcholotError):
+class HeadError(ConfigError):
     """A head file that cannot serve: names the file and the problem."""
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 from nlp.classifiers import Head, load_head, resolve_head
 from nlp.intents import INTENTS, Evidence
 
@@ -45,7 +45,7 @@ def intent_heads(config: Any, heads_dir: Path | None = None) -> list[IntentHead]
         path = resolve_head(rules.head, heads_dir)
         head = load_head(path, "intent", INTENTS)
         if intent not in head.labels:
-            raise EcholotError(
+            raise ConfigError(
                 f"classifier head {path}: trained for {', '.join(head.labels)}, not {intent} "
                 f"(nlp.intents.{intent}.head)"
             )

@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, distribution
 from importlib.metadata import version as package_version
 
-from echolot.errors import EcholotError
+from echolot.errors import ConfigError
 
 GERMAN_LEXICON_PACKAGE = "textblob-de"
 _GERMAN_LEXICON_FILE = "textblob_de/data/de-sentiment.xml"
@@ -105,7 +105,7 @@ def german_lexicon() -> dict[str, float]:
         path = distribution(GERMAN_LEXICON_PACKAGE).locate_file(_GERMAN_LEXICON_FILE)
         root = ET.parse(str(path)).getroot()
     except (PackageNotFoundError, OSError, ET.ParseError) as exc:
-        raise EcholotError(
+        raise ConfigError(
             f"German polarity lexicon not readable ({GERMAN_LEXICON_PACKAGE}: {exc}); "
             f"install the project's dependencies (pip install -c constraints.txt -e .)"
         ) from None

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from echolot.config import IntentName
-from echolot.errors import EcholotError
+from echolot.errors import DataError, UsageError
 from nlp.classifiers import (
     RELEVANCE_LABELS,
     SENTIMENT_LABELS,
@@ -49,7 +49,7 @@ INTENT_NONE = "none"
 INTENT_LABELS: tuple[str, ...] = tuple(IntentName.__args__)  # type: ignore[attr-defined]
 
 
-class TrainingDataError(EcholotError):
+class TrainingDataError(DataError):
     """A training file that cannot be used; the message names the file and line."""
 
 
@@ -197,7 +197,7 @@ def train_head(kind: Kind, examples: Sequence[Example], name: str, inputs: HeadI
                algorithm: str = "logreg", source: str = "") -> Head:  # fmt: skip
     """Fit a head on all examples; its `figures` come from 5-fold cross-validation."""
     if algorithm not in ALGORITHMS:
-        raise EcholotError(f"unknown algorithm {algorithm!r}; use {', '.join(ALGORITHMS)}")
+        raise UsageError(f"unknown algorithm {algorithm!r}; use {', '.join(ALGORITHMS)}")
     check_examples(examples, kind, source or name)
     embeddings, cues = inputs([e.text for e in examples], [e.lang for e in examples])
     x = np.hstack([embeddings, cues]).astype(np.float64)

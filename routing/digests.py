@@ -177,7 +177,7 @@ def _write(
     # What the team said about earlier digests moves findings up or down (routing/feedback.py).
     groups[pinned:] = feedback.rerank(
         cur, config.project, name, groups[pinned:],
-        lambda g: impact(g, end, escalated=g.lead["id"] in escalated),
+        lambda g: impact(g, end, escalated=g.lead["id"] in escalated), digest=(kind, start, end),
     )  # fmt: skip
     shown = groups[: max(team.max_items, pinned)]
     view = _view(cur, config, name, team, kind, start, end, shown, escalated,

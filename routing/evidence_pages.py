@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from echolot import store
+from echolot.errors import UsageError
 from echolot.store import evidence as evidence_store
 
 DEFAULT_PAGE_SIZE = 50
@@ -17,7 +18,7 @@ def evidence_page(
 ) -> tuple[int, list[dict[str, Any]]]:
     """(posts in all, the posts of page `page`, 1-based) in evidence order."""
     if page < 1 or page_size < 1:
-        raise ValueError("page and page size start at 1")
+        raise UsageError("page and page size start at 1")
     return evidence_store.finding_evidence_page(
         cur, finding_id, offset=(page - 1) * page_size, limit=page_size
     )

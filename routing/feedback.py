@@ -249,13 +249,22 @@ def rerank(
     team: str,
     groups: list[Condensed],
     score: Callable[[Condensed], float],
+    digest: tuple[str, datetime, datetime] | None = None,
     now: datetime | None = None,
 ) -> list[Condensed]:
-    """Reorder ranked groups by impact × the team's feedback factor; critical ones stay put."""
+    """Reorder ranked groups by impact × the team's feedback factor; critical ones stay put.
+
+    `digest` (kind, window start, window end) names the digest being written: a digest that
+    already exists counts only the reactions recorded before it was first written, so
+    rerunning its window renders it the same and queues nothing new.
+    """
     if not groups:
         return groups
-    since = (now or datetime.now(UTC)) - timedelta(days=FEEDBACK_DAYS)
-    counts = store.feedback_counts(cur, project, team, since)
+    until = now or datetime.now(UTC)
+    if digest is not None:
+        until = store.digest_written_at(cur, project, team, *digest) or until
+    counts = store.feedback_counts(cur, project, team, until - timedelta(days=FEEDBACK_DAYS),
+                                   until)  # fmt: skip
     if not counts:
         return groups
     return reorder(groups, score, factors(counts))

@@ -124,6 +124,9 @@ def test_a_reaction_through_the_endpoint_changes_the_next_digests_order(
     assert outbox_order(db, next_day) == ["App crashes when pairing a lamp",
                                           "Battery drains overnight",
                                           "People ask for a sunrise timer"]  # fmt: skip
+    # Rerunning the first day's window renders its digest as it was (the reaction came after
+    # it was written), so nothing is queued again.
+    assert not route(db, config, DAY, DAY + timedelta(days=1), teams=["product"])[0].queued
     with db, db.cursor() as cur:
         cur.execute("SELECT team, kind, scope_kind, scope_value, useful, not_useful, wrong_team, "
                     "reactions, useful_share FROM v_feedback")  # fmt: skip

@@ -244,20 +244,33 @@ def use_feedback_token(cur: Cursor, token_id: str, reaction: str) -> bool:
     return cur.fetchone() is not None
 
 
+def digest_written_at(
+    cur: Cursor, project: str, team: str, kind: str, window_start: datetime, window_end: datetime
+) -> datetime | None:
+    """When a digest was first written (None if it was not yet)."""
+    cur.execute(
+        "SELECT created_at FROM digests WHERE project = %s AND team = %s AND kind = %s "
+        "AND window_start = %s AND window_end = %s",
+        (project, team, kind, window_start, window_end),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def feedback_counts(
-    cur: Cursor, project: str, team: str, since: datetime
+    cur: Cursor, project: str, team: str, since: datetime, until: datetime
 ) -> list[tuple[str, str, str, int, int]]:
     """(kind, scope kind, scope value, useful, not useful or wrong team) of a team's reactions
-    since a moment."""
+    in [since, until)."""
     cur.execute(
         """
         SELECT kind, scope_kind, scope_value,
                count(*) FILTER (WHERE reaction = 'useful'),
                count(*) FILTER (WHERE reaction <> 'useful')
         FROM feedback_reactions
-        WHERE project = %s AND team = %s AND reacted_at >= %s
+        WHERE project = %s AND team = %s AND reacted_at >= %s AND reacted_at < %s
         GROUP BY kind, scope_kind, scope_value
         """,
-        (project, team, since),
+        (project, team, since, until),
     )
     return cur.fetchall()
