@@ -68,3 +68,73 @@ def test_granting_again_is_harmless_and_takes_back_extra_rights(db, reader) -> N
     assert result.exit_code == 0, result.output
     with conn.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
         cur.execute("SELECT 1 FROM posts")
+
+
+def base_tables(db) -> list[str]:
+    with db, db.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        return [row[0] for row in cur.fetchall()]
+
+
+def test_reader_reads_no_base_table_at_all(db, reader) -> None:
+    _, conn = reader
+    tables = base_tables(db)
+    assert {"quarantine", "posts", "authors", "forgotten", "outbox"} <= set(tables)
+    readable = []
+    for table in tables:
+        with conn.cursor() as cur:
+            try:
+                cur.execute(f'SELECT * FROM "{table}" LIMIT 1')
+                readable.append(table)
+            except psycopg2.errors.InsufficientPrivilege:
+                pass
+    assert readable == []
+
+
+def test_reader_writes_to_no_table_or_view(db, reader) -> None:
+    _, conn = reader
+    writable = []
+    for table in [*base_tables(db), *VIEWS]:
+        for statement in (
+            f'DELETE FROM "{table}"',
+            f'UPDATE "{table}" SET {_first_column(db, table)} = NULL',
+            f'TRUNCATE "{table}"',
+        ):
+            with conn.cursor() as cur:
+                try:
+                    cur.execute(statement)
+                    writable.append(statement)
+                except (
+                    psycopg2.errors.InsufficientPrivilege,
+                    psycopg2.errors.WrongObjectType,
+                    psycopg2.errors.ObjectNotInPrerequisiteState,
+                ):
+                    pass
+    assert writable == []
+
+
+def _first_column(db, table: str) -> str:
+    with db, db.cursor() as cur:
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = %s ORDER BY ordinal_position LIMIT 1",
+            (table,),
+        )
+        return f'"{cur.fetchone()[0]}"'
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE sneaky (id int)",
+        "CREATE TEMP TABLE sneaky (id int)",
+        "CREATE VIEW sneaky AS SELECT 1",
+        "CREATE SCHEMA sneaky",
+        "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE SEQUENCE sneaky",
+    ],
+)
+def test_reader_cannot_create_anything(reader, statement: str) -> None:
+    _, conn = reader
+    with conn.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        cur.execute(statement)

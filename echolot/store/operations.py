@@ -231,6 +231,13 @@ def grant_readonly(cur: Cursor, role: str) -> list[str]:
     database = sql.Identifier(cur.fetchone()[0])
     cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, ident))
     cur.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
+    # PostgreSQL lets PUBLIC create temporary tables in every database (and, before 15, tables
+    # in `public`): a reader must create nothing. The role running Echolot keeps temporary
+    # tables (its COPY staging needs them); the database owner has every right anyway.
+    cur.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    cur.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO CURRENT_USER").format(database))
+    cur.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    cur.execute(sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM {}").format(database, ident))
     # Whatever it was given before (e.g. by hand) goes; then only the views.
     cur.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
     cur.execute(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {}").format(ident))
