@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Literal
 
 import pytest
+import yaml
 from conftest import REPO
 
 from echolot import sources
@@ -89,3 +91,42 @@ def test_the_kernel_loads_no_stage_when_imported() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+_POOL_PROBE = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag()
+dag = bag.dags["echolot_four_ingest"]
+print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
+                  "tasks": {t.task_id: [t.pool, sorted(t.upstream_task_ids)] for t in dag.tasks}}))
+"""
+
+
+def test_the_ingest_dag_runs_each_source_in_parallel_in_its_platforms_pool(tmp_path: Path) -> None:
+    from test_dags import airflow_env, last_json_line, write_dag_file
+
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "four.yaml").write_text(yaml.safe_dump({
+        "project": "four", "brands": [{"name": "Lumora"}],
+        "sources": [
+            {"type": "x", "name": "x1", "queries": ["lumora"]},
+            {"type": "reddit", "name": "r1", "subreddits": ["smarthome"]},
+            {"type": "bluesky", "name": "b1", "queries": ["lumora"]},
+            {"type": "mastodon", "name": "m1", "instance": "https://social.example", "hashtags": ["lumora"]},
+            {"type": "mastodon", "name": "m2", "instance": "https://other.example", "hashtags": ["lumora"], "enabled": False},
+        ],
+        "teams": {"sales": {"signals": ["brand_daily"]}},
+    }))  # fmt: skip
+    env = airflow_env(tmp_path, config_dir, write_dag_file(tmp_path / "dags", "four.yaml").parent)
+    result = subprocess.run(
+        [sys.executable, "-c", _POOL_PROBE], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = last_json_line(result.stdout)
+    assert report["errors"] == {}
+    assert report["tasks"] == {
+        "ingest_x1": ["echolot_x_api", []], "ingest_r1": ["echolot_reddit_api", []],
+        "ingest_b1": ["echolot_bluesky_api", []], "ingest_m1": ["echolot_mastodon_api", []],
+    }  # fmt: skip

@@ -19,7 +19,8 @@ other project's DAGs stay. Per project `p`:
 Wiring only: every task calls a stage entry point in `echolot.tasks` (through
 `airflow_support.stages()`, imported inside the task so parsing stays cheap); its docstring is
 the task's doc_md. Credentials come from the Airflow Connections echolot_postgres,
-echolot_rabbitmq, echolot_x and echolot_reddit, falling back to ECHOLOT_* environment variables.
+echolot_rabbitmq and each source plug-in's own (echolot_x, echolot_reddit, echolot_bluesky,
+echolot_mastodon), falling back to ECHOLOT_* environment variables.
 """
 
 from __future__ import annotations
@@ -30,12 +31,11 @@ from pathlib import Path
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
 
+from echolot import sources
 from echolot.app.airflow_support import cadence_cron, stages
 from echolot.config import ProjectConfig, load_config
 
 START = datetime(2026, 11, 1)
-# API calls share these pools so parallel runs stay inside the platforms' rate limits.
-POOLS = {"x": "echolot_x_api", "reddit": "echolot_reddit_api"}
 DEFAULT_ARGS = {
     "retries": 3,
     "retry_delay": timedelta(minutes=1),
@@ -99,11 +99,14 @@ def build_ingest(config: ProjectConfig, path: Path) -> None:
         tags=["echolot", config.project],
     )
     def ingest() -> None:
+        # Each platform's API calls share its plug-in's pool, so parallel runs and backfills stay
+        # inside the platform's rate limits; sources without an API use the default pool.
+        pools = sources.api_pools()
         for source in enabled:
 
             @task(
                 task_id=f"ingest_{source.name}",
-                pool=POOLS.get(source.type, "default_pool"),
+                pool=pools.get(source.type, "default_pool"),
                 outlets=[posts_asset(config.project)],
                 doc_md=f"Ingest the {source.type} source `{source.name}` over the run's data "
                 "interval and store new posts, authors and interactions idempotently.",
