@@ -95,6 +95,20 @@ def test_an_unsupported_finding_is_withdrawn_and_ignored_by_readers(db) -> None:
     assert "status     live" in result.stdout and "WITHDRAWN" not in result.stdout
 
 
+def test_retention_keeps_findings_a_digest_cited(db) -> None:
+    with db, db.cursor() as cur:
+        store.upsert_findings(cur, [row("Lumora"), row("Kelvo")])
+    lumora = ids_by_scope(db)["Lumora"]
+    with db, db.cursor() as cur:
+        store.upsert_digest_with_outbox(
+            cur, project="p", team="sales", window_start=DAY, window_end=NEXT,
+            detail_level="summary", finding_ids=[lumora], body_text="…", content_hash="h",
+            payload={},
+        )  # fmt: skip
+        purged = store.purge_older_than(cur, NEXT + timedelta(days=400))
+    assert purged["findings"] == 1 and ids_by_scope(db) == {"Lumora": lumora}
+
+
 def test_an_unknown_finding_id_is_a_clear_error(db) -> None:
     result = CliRunner().invoke(app, ["findings", "show", "424242"])
     assert result.exit_code == 1 and "no finding with id 424242" in result.stderr

@@ -199,7 +199,12 @@ def purge_older_than(cur: Cursor, cutoff: datetime) -> dict[str, int]:
     posts = cur.rowcount
     cur.execute("DELETE FROM author_snapshots WHERE observed_at < %s", (cutoff,))
     snapshots = cur.rowcount
-    cur.execute("DELETE FROM findings WHERE window_end < %s", (cutoff,))
+    # A finding a digest cited stays (withdrawn or not): every cited id must keep resolving.
+    cur.execute(
+        "DELETE FROM findings f WHERE f.window_end < %s AND NOT EXISTS "
+        "(SELECT 1 FROM digests d WHERE d.finding_ids @> ARRAY[f.id])",
+        (cutoff,),
+    )
     findings = cur.rowcount
     cur.execute("DELETE FROM quarantine WHERE received_at < %s", (cutoff,))
     return {"posts": posts, "snapshots": snapshots, "findings": findings,
