@@ -1,4 +1,5 @@
-"""Read recorded API payloads from a JSONL file, one response body per line."""
+"""Read recorded API payloads from a JSONL file, one response body per line (X, Reddit,
+Bluesky or Mastodon), through the same normalisers as the live connectors."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from echolot.config import FileSource
 from echolot.models import Batch, Quarantined
-from ingest import reddit_payload, x_payload
+from ingest import bluesky_payload, mastodon_payload, reddit_payload, x_payload
 from ingest.records import MAX_PAYLOAD_CHARS, Page
 
 
@@ -21,6 +22,10 @@ class Line:
 
     number: int
     page: Page
+
+
+_PLATFORM = {"x_v2_pages": "x", "reddit_api": "reddit", "bluesky_api": "bluesky",
+             "mastodon_api": "mastodon"}  # fmt: skip
 
 
 def file_digest(path: Path) -> str:
@@ -33,7 +38,7 @@ def file_digest(path: Path) -> str:
 
 def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Line]:
     """Yield each line after `start_after` as a normalised page; bad lines become quarantine."""
-    platform = "x" if source.format == "x_v2_pages" else "reddit"
+    platform = _PLATFORM[source.format]
     latest_seen: datetime | None = None
     with source.path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
@@ -62,10 +67,15 @@ def read_pages(source: FileSource, start_after: int = 0) -> Iterator[Line]:
                     if isinstance(body, dict)
                     else _quarantined(platform, line, f"line {number}: expected a JSON object")
                 )
+            elif source.format == "mastodon_api":
+                page = mastodon_payload.read_statuses(body)
             else:
-                # Profiles carry no timestamp; date their karma to the newest post read so far,
-                # which keeps reruns deterministic.
-                page = reddit_payload.read_body(body, observed_at=latest_seen)
+                # Profiles carry no timestamp; date their karma or followers to the newest post
+                # read so far, which keeps reruns deterministic.
+                read = (
+                    bluesky_payload.read_body if platform == "bluesky" else reddit_payload.read_body
+                )
+                page = read(body, observed_at=latest_seen)
             for post in page.batch.posts:
                 if latest_seen is None or post.created_at > latest_seen:
                     latest_seen = post.created_at

@@ -101,3 +101,24 @@ def test_mapping_is_required_for_tabular_formats_only() -> None:
 def test_missing_file_is_named(db, tmp_path: Path) -> None:
     with pytest.raises(EcholotError, match=r"source 'csv_export': file .*nope\.csv does not exist"):
         ingest_file(db, csv_source(tmp_path / "nope.csv"))
+
+
+def test_recorded_bluesky_and_mastodon_bodies_replay_from_files(db) -> None:
+    bluesky = FileSource(
+        type="file", name="bsky_file", format="bluesky_api", path=FIXTURES / "bluesky_pages.jsonl"
+    )
+    report = ingest_file(db, bluesky)
+    assert (report.stored, report.quarantined) == (2, 1)  # the line that is no body is kept aside
+    assert count(db, "interactions", "platform = 'bluesky' AND kind = 'reply'") == 1
+    assert count(db, "author_snapshots", "platform = 'bluesky' AND followers = 200") == 1
+    mastodon = FileSource(
+        type="file",
+        name="masto_file",
+        format="mastodon_api",
+        path=FIXTURES / "mastodon_pages.jsonl",
+    )
+    report = ingest_file(db, mastodon)
+    assert (
+        report.stored == 4 and count(db, "posts", "platform = 'mastodon' AND kind = 'repost'") == 1
+    )
+    assert ingest_file(db, mastodon).stored == 0

@@ -79,7 +79,10 @@ class FileSource(Strict):
     name: Name
     enabled: bool = True
     path: Path
-    format: Literal["x_v2_pages", "reddit_api", "jsonl", "csv"]
+    # Recorded API bodies, one per line (x_v2_pages, reddit_api, bluesky_api: searchPosts,
+    # getAuthorFeed or getProfiles; mastodon_api: a timeline page or a v2 search result), or
+    # exports from other tools (jsonl, csv) with `platform` and `columns`.
+    format: Literal["x_v2_pages", "reddit_api", "bluesky_api", "mastodon_api", "jsonl", "csv"]
     # For jsonl/csv: the platform the rows come from (x, reddit, or any other name).
     platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
     columns: ColumnMapping | None = None
