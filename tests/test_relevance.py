@@ -142,13 +142,15 @@ def test_a_relevance_head_decides_what_the_terms_leave_open(tmp_path) -> None:
     config = project()
     inputs = HeadInputs(BrandMasker.from_config(config),
                         _cached_embedder(EmbeddingSettings().model_dump_json()))  # fmt: skip
-    head = train_head("relevance", read_examples(data, "relevance"), "bahn-rel", inputs)
+    head = train_head("relevance", read_examples(data, "relevance"), "bahn-rel", inputs,
+                      settings=(10.0, 1.0))
     path = save_head(head, tmp_path / "bahn-rel.json")
     brands = config.model_dump(mode="json")["brands"]
     brands[0].update(context=[], exclude=[], relevance_head=str(path))
     config = ProjectConfig.model_validate({**config.model_dump(mode="json"), "brands": brands})
     judge = RelevanceJudge.from_config(config)
-    texts = ["die Bahn fällt heute wegen Sturm aus", "auf der Bahn im Hallenbad schwimmen"]
+    # Close to its training posts: this checks the wiring; bench/sentiment.py measures quality.
+    texts = ["Die Bahn hat heute schon wieder Verspätung", "die Bahn beim Bowling war so schief"]
     entities = EntityExtractor.from_config(config).extract(texts, ["de", "de"])
     embeddings, cues = inputs(texts, ["de", "de"])
     rail, pool = judge.scopes(texts, entities, embeddings, cues)
