@@ -265,7 +265,8 @@ def forget(
     what = f"post {post}" if post else f"author {author}"
     console.print(
         f"forgot {platform} {what}: {counts.posts} posts, {counts.interactions} interactions, "
-        f"{counts.evidence_links} findings' evidence, {counts.quarantined} quarantined payloads"
+        f"{counts.evidence_links} findings' evidence, {counts.quarantined} quarantined payloads; "
+        f"redacted {counts.redacted} digests, outbox messages, findings and KPI rows"
     )
 
 
