@@ -4,7 +4,7 @@ Every tweet is read on its own: whatever one contains, it is stored or quarantin
 reason and the rest of the page is stored. Long posts carry their full text in `note_tweet`;
 text arrives HTML-escaped (&amp; &lt; &gt;) and is decoded once. An edited post keeps the id
 of its first version (`edit_history_tweet_ids[0]`) so all versions are one post; the newest
-version (the highest id) wins.
+version (the last in its history) wins.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list
     if not isinstance(tweet, dict):
         raise NormalizationError(f"tweet must be an object, got {type(tweet).__name__}")
     tweet_id = required_str(tweet, "id", where="tweet")
-    if not tweet_id.isdigit() or len(tweet_id) > 19:
+    if not tweet_id.isdigit():
         raise NormalizationError(f"tweet {tweet_id[:40]!r}: id must be numeric")
     where = f"tweet {tweet_id}"
     note = tweet.get("note_tweet")
@@ -192,8 +192,8 @@ def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list
         reply_count=optional_int(metrics, "reply_count", where=where),
         quote_count=optional_int(metrics, "quote_count", where=where),
         impression_count=optional_int(metrics, "impression_count", where=where),
-        # Tweet ids grow with time, and every edit gets a new id: the highest is the newest.
-        revision=int(tweet_id),
+        # Every edit gets a new id, appended to the history: its place there is its version.
+        revision=_history(raw).index(tweet_id) if tweet_id in _history(raw) else 0,
     )
     return post, interactions
 

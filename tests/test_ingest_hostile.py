@@ -158,7 +158,7 @@ def test_x_edit_supersedes_whatever_the_replay_order_and_keeps_history(db, tmp_p
         cur.execute("SELECT platform_id, text FROM posts")
         assert cur.fetchall() == [("1870000000000000001", "Lumora hub v1 is great (edit: v2)")]
         cur.execute("SELECT revision, text FROM post_revisions")
-        assert cur.fetchall() == [(1870000000000000001, "Lumora hub v1 is great")]
+        assert cur.fetchall() == [(0, "Lumora hub v1 is great")]
 
 
 def test_reddit_older_body_replayed_after_an_edit_does_not_revert(db, tmp_path: Path) -> None:
