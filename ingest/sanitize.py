@@ -8,6 +8,7 @@ post's own text is held to a stricter rule (see `ingest.validation.text_field`).
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -33,16 +34,29 @@ def has_surrogate(value: str) -> bool:
     return _SURROGATE.search(value) is not None
 
 
-def clean_json(value: Any, *, depth: int = 0) -> Any:
-    """A copy of a JSON value with every string (keys too) cleaned; too deep is an error."""
+def clean_json(value: Any) -> Any:
+    """The JSON value with every string (keys too) cleaned; too deep is an error.
+
+    Most payloads are clean: one C-speed serialisation and two scans prove it and the value is
+    returned as it is; only a payload holding NUL, a surrogate, NaN or odd types is copied."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return _cleaned(value, depth=0)
+    if "\x00" in text or "\\u0000" in text or _SURROGATE.search(text):
+        return _cleaned(value, depth=0)
+    return value
+
+
+def _cleaned(value: Any, *, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise NormalizationError(f"payload nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean_text(str(k)): clean_json(v, depth=depth + 1) for k, v in value.items()}
+        return {clean_text(str(k)): _cleaned(v, depth=depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_json(v, depth=depth + 1) for v in value]
+        return [_cleaned(v, depth=depth + 1) for v in value]
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):

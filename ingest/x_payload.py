@@ -142,6 +142,7 @@ def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list
     if not isinstance(metrics, dict):
         raise NormalizationError(f"{where}: public_metrics must be an object")
     post_id = context.canonical.get(tweet_id, tweet_id)
+    history = _history(raw)
 
     references = raw.get("referenced_tweets") or []
     if not isinstance(references, list):
@@ -193,7 +194,7 @@ def _normalize_tweet(tweet: Any, context: _Context) -> tuple[VersionedPost, list
         quote_count=optional_int(metrics, "quote_count", where=where),
         impression_count=optional_int(metrics, "impression_count", where=where),
         # Every edit gets a new id, appended to the history: its place there is its version.
-        revision=_history(raw).index(tweet_id) if tweet_id in _history(raw) else 0,
+        revision=history.index(tweet_id) if tweet_id in history else 0,
     )
     return post, interactions
 
