@@ -200,3 +200,19 @@ def test_author_feed_reposts_and_deleted_posts(server, db) -> None:
     assert count(db, "interactions", "kind = 'repost' AND target_author_id = 'did:plc:user1'") == 1
     assert report.quarantined == 1  # the broken view (no record) alone
     assert report.stored == 3
+
+
+def test_a_window_asks_for_exactly_it_and_is_not_read_twice(server, db) -> None:
+    server.add("GET", SEARCH, {"posts": [post(1, 10), post(2, 20)]})
+    source = BlueskySource(type="bluesky", name="bsky_test", queries=["lumora"])
+    policy = RetryPolicy(sleep=lambda _s: None, clock=lambda: NOW.timestamp(), max_attempts=2)
+    client = make_client(server.url, "listener.bsky.social", "app-password", policy)
+    window = (datetime(2026, 11, 10, 10, 15, tzinfo=UTC), datetime(2026, 11, 10, 11, tzinfo=UTC))
+    report = ingest_bluesky(db, source, client, window=window, retry=policy, now=NOW)
+    asked = [q for _m, path, q in server.calls if path == SEARCH]
+    assert asked[0]["since"] == ["2026-11-10T10:15:00.000Z"] and asked[0]["until"] == [
+        "2026-11-10T11:00:00.000Z"
+    ]
+    assert report.stored == 1  # the post of 10:10 lies before the window
+    again = ingest_bluesky(db, source, client, window=window, retry=policy, now=NOW)
+    assert again.pages == 0 and len([1 for _m, p, _q in server.calls if p == SEARCH]) == 1

@@ -206,3 +206,18 @@ def test_search_with_deleted_and_broken_statuses(server, db) -> None:
     report = run(server, db, hashtags=[], queries=["lumora lamp"])
     assert (report.stored, report.quarantined) == (1, 1)
     assert count(db, "quarantine", "payload LIKE '%/s/90%'") == 1
+
+
+def test_a_window_starts_at_its_first_id_and_stops_at_its_end(server, db) -> None:
+    start, end = datetime(2026, 11, 14, tzinfo=UTC), datetime(2026, 11, 15, 0, 0, 0, 3, tzinfo=UTC)
+    server.add("GET", TAG, [status(2), status(1)], when=id_at(start))
+    settings = {"hashtags": ["#lumora"]}
+    source = MastodonSource(type="mastodon", name="masto_test", instance=server.url, **settings)
+    policy = RetryPolicy(sleep=lambda _s: None, clock=lambda: NOW.timestamp(), max_attempts=2)
+    report = ingest_mastodon(
+        db, source, make_client(server.url, "token"), window=(start, end), retry=policy, now=NOW
+    )
+    assert report.stored == 2
+    with db, db.cursor() as cur:
+        key = f"tag:#lumora @ {start.isoformat()}/{end.isoformat()}"
+        assert store.load_checkpoint(cur, "masto_test", key) == {"min_id": status(2)["id"]}
