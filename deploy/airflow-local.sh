@@ -118,7 +118,13 @@ import json, sys, urllib.request
 health = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v2/monitor/health", timeout=2))
 sys.exit(0 if health["scheduler"]["status"] == "healthy" else 1)
 EOF
-        then echo "api-server and scheduler healthy on http://127.0.0.1:$PORT"; return 0; fi
+        then
+            if grep -q "worker1@.* ready" "$HOME_DIR/logs/worker1.log" \
+                && grep -q "worker2@.* ready" "$HOME_DIR/logs/worker2.log"; then
+                echo "api-server, scheduler and both workers ready on http://127.0.0.1:$PORT"
+                return 0
+            fi
+        fi
         for name in "${COMPONENTS[@]}"; do
             if ! running "$name"; then
                 echo "ERROR: $name exited; last lines of its log:" >&2
