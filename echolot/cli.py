@@ -390,13 +390,18 @@ def digests_show(
 @reports_errors
 def findings_show(
     finding_id: Annotated[int, typer.Argument(help="Finding id, as a digest cites it.")],
+    page: Annotated[int, typer.Option(help="Page of its posts to list (1 = first).")] = 1,
+    page_size: Annotated[int, typer.Option(help="Posts per page.")] = 50,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Print one finding, live or withdrawn (with when and why), and the digests citing it."""
+    """Print one finding, live or withdrawn (with when and why), the digests citing it, and
+    every post it rests on, a page at a time."""
     with session.database(data_dir) as conn, conn, conn.cursor() as cur:
         lines = findings.describe(cur, finding_id)
+        posts = findings.evidence(cur, finding_id, page, page_size)
     for line in lines:
         console.print(line, markup=False, highlight=False)
+    console.print(posts, markup=False, highlight=False, soft_wrap=True, end="")
 
 
 @digests_app.command("tail")

@@ -10,6 +10,7 @@ figures are missing.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -164,3 +165,29 @@ def test_brand_findings_and_filtered_digests_hold_only_that_brands_posts(db, pro
     # No follower figures in the export: no opinion leader, and the digest says so once.
     assert _rows(db, "SELECT count(*) FROM findings WHERE kind = 'opinion_leader'") == [(0,)]
     assert product.count("No audience figures") == 1
+
+
+def test_findings_show_pages_through_every_post(db, project) -> None:
+    from typer.testing import CliRunner
+
+    from echolot.cli import app
+
+    run_pipeline(db, load_config(project))
+    [(finding_id, posts)] = _rows(
+        db, "SELECT f.id, count(*) FROM findings f JOIN finding_evidence e ON e.finding_id = f.id "
+            "WHERE f.kind = 'brand_daily' AND f.scope_value = 'Lumora' AND f.window_start = %s "
+            "GROUP BY f.id", DAY)  # fmt: skip
+    assert posts == 18  # every post of the day, not only the quoted ones
+    runner = CliRunner()
+    first = runner.invoke(app, ["findings", "show", str(finding_id), "--page-size", "5"])
+    assert first.exit_code == 0, first.output
+    assert f"Evidence of finding {finding_id}: 18 posts, page 1 of 4 (5 a page)" in first.stdout
+    assert f"next: echolot findings show {finding_id} --page 2 --page-size 5" in first.stdout
+    last = runner.invoke(app, ["findings", "show", str(finding_id), "--page", "4",
+                               "--page-size", "5"])  # fmt: skip
+    assert last.exit_code == 0 and "page 4 of 4" in last.stdout and "next:" not in last.stdout
+    shown = [line for line in (first.stdout + last.stdout).splitlines()
+             if re.match(r"^[ *]\s+\d+  ", line)]  # fmt: skip
+    assert len(shown) == 8 and all("@lumora_user" in line for line in shown)
+    bad = runner.invoke(app, ["findings", "show", str(finding_id), "--page", "0"])
+    assert bad.exit_code == 1 and "--page and --page-size start at 1" in bad.stderr

@@ -12,6 +12,7 @@ from typing import Any
 
 from echolot import store
 from echolot.errors import UsageError
+from routing.evidence_pages import DEFAULT_PAGE_SIZE, evidence_page, format_page
 
 
 def describe(cur: store.Cursor, finding_id: int) -> list[str]:
@@ -42,6 +43,16 @@ def describe(cur: store.Cursor, finding_id: int) -> list[str]:
     citing = ", ".join(f"digest {c}" for c in cited) or "no digest"
     lines.append(f"cited by   {citing}")
     return lines
+
+
+def evidence(
+    cur: store.Cursor, finding_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> str:
+    """Every post the finding rests on (not only what digests quote), one page at a time."""
+    if page < 1 or page_size < 1:
+        raise UsageError("--page and --page-size start at 1")
+    total, rows = evidence_page(cur, finding_id, page, page_size)
+    return format_page(finding_id, total, rows, page, page_size)
 
 
 def _figures(metrics: dict[str, Any]) -> dict[str, str]:
