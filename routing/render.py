@@ -256,8 +256,9 @@ def _post(post: EvidencePost, view: DigestView) -> _Post:
     if post.reach > 0:
         meta.append(labels["reach"].format(n=_grouped(round(post.reach), view.language)))
     flat = _flat(post.text)
-    if view.detail != "full" and len(flat) > EXCERPT_CHARS:
-        flat = flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+    limit = FULL_QUOTE_CHARS if view.detail == "full" else EXCERPT_CHARS
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
     safe_url = post.url if post.url and re.match(r"https?://", post.url, re.I) else None
     return _Post(
         excerpt=flat,
