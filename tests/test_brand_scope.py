@@ -26,6 +26,8 @@ project: scope_test
 brands:
   - name: Lumora
     aliases: ["@lumora"]
+    # "Lumora Lane" is a street: mentions of it are stored, judged irrelevant, never counted.
+    exclude: [lumora lane]
 competitors:
   - name: Kelvo
     aliases: ["@kelvohome"]
@@ -107,6 +109,9 @@ def stream() -> list[dict]:
         for i, text in enumerate(KELVO):
             add(f"{text} ({round_ + 1})", DAY + timedelta(hours=9 + i, minutes=round_),
                 f"kelvo_user{i}_{round_}")  # fmt: skip
+        for i in range(2):
+            add(f"Lumora Lane is closed again, terrible traffic ({round_}, {i})",
+                DAY + timedelta(hours=15 + i, minutes=round_), f"driver{i}_{round_}")  # fmt: skip
         for i, text in enumerate(NIMBUS):
             add(f"{text} ({round_ + 1})", DAY + timedelta(hours=10 + i, minutes=round_),
                 f"nimbus_user{i}_{round_}")  # fmt: skip
@@ -150,6 +155,16 @@ def test_brand_findings_and_filtered_digests_hold_only_that_brands_posts(db, pro
                           "AND window_start = %s", DAY)  # fmt: skip
     lumora_app_bugs = 3 * sum("app" in t or "update" in t for t in LUMORA)
     assert 0 < bugs <= lumora_app_bugs
+    # The street's posts are stored, marked irrelevant and in no finding's evidence.
+    assert _rows(db, "SELECT count(*) FROM post_nlp n JOIN posts p ON p.id = n.post_id "
+                     "WHERE p.text LIKE 'Lumora Lane%%' AND NOT n.relevant") == [(6,)]  # fmt: skip
+    assert _rows(db, "SELECT count(*) FROM v_finding_evidence WHERE text LIKE 'Lumora Lane%%'") == [
+        (0,)
+    ]
+    [(day_volume,)] = _rows(db, "SELECT (metrics->>'volume')::int FROM findings WHERE "
+                                "kind = 'brand_daily' AND scope_value = 'Lumora' "
+                                "AND window_start = %s", DAY)  # fmt: skip
+    assert day_volume == 3 * len(LUMORA)
 
     # The digests: Lumora's team quotes only Lumora posts, Kelvo's only Kelvo posts.
     digests = dict(_rows(db, "SELECT team, body_text FROM digests WHERE kind = 'digest'"))

@@ -11,19 +11,13 @@ import psycopg2.extras
 
 from echolot.store.bulk import Cursor, dict_rows
 
-# Brand scope of a post, as the NLP stage decided it: canonical names of the own brands,
-# competitors and products it is about. Read from the stored entities (their `canonical` is
-# the configured name); posts the NLP stage has not analysed have none.
-_SCOPE_FROM_ENTITIES = """
-    ARRAY(SELECT DISTINCT e->>'canonical' FROM jsonb_array_elements(n.entities) e
-          WHERE e->>'label' = 'BRAND' ORDER BY 1) AS brands,
-    ARRAY(SELECT DISTINCT e->>'canonical' FROM jsonb_array_elements(n.entities) e
-          WHERE e->>'label' = 'COMPETITOR' ORDER BY 1) AS competitors,
-    ARRAY(SELECT DISTINCT e->>'canonical' FROM jsonb_array_elements(n.entities) e
-          WHERE e->>'label' = 'PRODUCT' ORDER BY 1) AS products,
-    true AS relevant
+# Brand scope of a post, as the NLP stage decided and stored it (migration 0008): canonical
+# names of the own brands, competitors and products it is about, after the relevance rules.
+# Posts the NLP stage has not analysed have none and count as relevant.
+_SCOPE_COLUMNS = """
+    COALESCE(n.brands, '{}') AS brands, COALESCE(n.competitors, '{}') AS competitors,
+    COALESCE(n.products, '{}') AS products, COALESCE(n.relevant, true) AS relevant
 """
-_SCOPE_COLUMNS = _SCOPE_FROM_ENTITIES
 
 
 def scoped_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -31,9 +25,8 @@ def scoped_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, 
     (`brands`, `competitors`, `products`, `relevant`) and whom it replies to (`parent_id`, the
     parent's author as `parent_author` when the parent is stored).
 
-    `reach` is the author's audience (followers, or karma on Reddit) as last observed on or
-    before the day of the post, else as first observed; 0 when never observed.
-    `audience_known` says whether any snapshot carried an audience at all.
+    `reach` is the author's audience at posting time (SQL `author_audience_at`, migration 0013);
+    0 when never measured, and `audience_known` says whether it was.
     """
     cur.execute(
         f"""
@@ -44,28 +37,14 @@ def scoped_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, 
                COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
                  + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
                  + COALESCE(p.score, 0) AS engagement,
-               COALESCE(r.reach, 0) AS reach, r.reach IS NOT NULL AS audience_known,
+               COALESCE(au.audience, 0) AS reach, au.audience IS NOT NULL AS audience_known,
                p.parent_id, pa.username AS parent_author,
                {_SCOPE_COLUMNS}
         FROM posts p
         LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
         LEFT JOIN post_nlp n ON n.post_id = p.id
-        LEFT JOIN LATERAL (
-            SELECT sentiment_polarity, sentiment_label FROM post_scores
-            WHERE post_id = p.id AND sentiment_label IS NOT NULL
-            ORDER BY scored_at DESC LIMIT 1
-        ) s ON true
-        LEFT JOIN LATERAL (
-            SELECT GREATEST(followers, karma) AS reach
-            FROM author_snapshots
-            WHERE platform = p.platform AND author_id = p.author_id
-              AND (followers IS NOT NULL OR karma IS NOT NULL)
-            ORDER BY observed_at <= p.created_at + interval '1 day' DESC,
-                     CASE WHEN observed_at <= p.created_at + interval '1 day'
-                          THEN -extract(epoch FROM observed_at)
-                          ELSE extract(epoch FROM observed_at) END
-            LIMIT 1
-        ) r ON true
+        LEFT JOIN LATERAL latest_sentiment(p.id) s ON true
+        LEFT JOIN LATERAL author_audience_at(p.platform, p.author_id, p.created_at) au ON true
         LEFT JOIN posts pp ON pp.platform = p.platform AND pp.platform_id = p.parent_id
         LEFT JOIN authors pa ON pa.platform = pp.platform AND pa.platform_id = pp.author_id
         WHERE p.created_at >= %s AND p.created_at < %s
