@@ -93,12 +93,21 @@ def _richness(post: Post) -> tuple[int, int]:
 def _clean(record: Any) -> Any:
     """The record with NUL and lone surrogates removed from its string fields."""
     assert is_dataclass(record)
-    changes = {
-        f.name: clean_text(value)
-        for f in fields(record)
-        if isinstance(value := getattr(record, f.name), str) and value != clean_text(value)
+    # Most values are plain ASCII without NUL: two C-speed checks settle them.
+    names = _FIELDS.get(type(record)) or _FIELDS.setdefault(
+        type(record), tuple(f.name for f in fields(record))
+    )
+    dirty = {
+        name: clean_text(value)
+        for name in names
+        if type(value := getattr(record, name)) is str
+        and (not value.isascii() or "\x00" in value)
+        and value != clean_text(value)
     }
-    return replace(record, **changes) if changes else record
+    return replace(record, **dirty) if dirty else record
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _resolve_named_authors(cur: store.Cursor, batch: Batch) -> None:
