@@ -7,7 +7,7 @@ from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from echolot.config.base import FindingKind, Name, Severity, Strict
 
@@ -52,6 +52,9 @@ MailAddress = Annotated[
 class EmailChannel(Strict):
     """The digest as a multipart e-mail, one per recipient; the SMTP server comes from
     ECHOLOT_SMTP_URL or the Airflow connection `echolot_smtp`."""
+
+    # `from` in the file; the field's own name too, so a dumped config validates again.
+    model_config = ConfigDict(**Strict.model_config, populate_by_name=True)
 
     type: Literal["email"]
     name: Name = "email"
