@@ -13,7 +13,7 @@ a space when one is near:
     transformers, heads), cue features                       in a run of emoji (2,000 of them
     and the embedding model                                  took 0.7 s); the models keep 128
                                                              to 512 tokens anyway
-    spaCy: entities, intent rules,            5,000     400  about 330 words of prose; the
+    spaCy: entities, intent rules,            5,000     300  about 250 words of prose; the
     brand relevance, product areas                           Matcher tries every intent pattern
                                                              at each token, '(' and emoji too
 
@@ -34,7 +34,7 @@ MODEL_TOKENS = 300
 SPACY_CHARS = 5_000
 # spaCy's cost follows tokens, not characters: 5,000 characters of '(' or emoji are 5,000
 # tokens (prose: about 1,000), and the Matcher tries every intent pattern at each one.
-SPACY_TOKENS = 400
+SPACY_TOKENS = 300
 # Look this far back from the limit for a space to cut at, so no word is split in half.
 _WORD_SLACK = 100
 # What spaCy makes a token of, near enough: a word, or one other visible character.
