@@ -17,7 +17,7 @@ a space when one is near:
     brand relevance, product areas                           Matcher tries every intent pattern
                                                              at each token, '(' and emoji too
 
-"Tokens" are words and single visible symbols (close to what spaCy and VADER split into); the
+"Tokens" are words, single visible symbols and line breaks (close to what spaCy splits into); the
 text is cut at whichever limit comes first. Entity offsets stay valid: every cut is a prefix.
 The stored text is never changed; only what each step sees is bounded. A text that is cut has
 its later mentions, intents and sentiment unread: `bench/hostile_texts.py` measures the cost.
@@ -37,8 +37,9 @@ SPACY_CHARS = 5_000
 SPACY_TOKENS = 300
 # Look this far back from the limit for a space to cut at, so no word is split in half.
 _WORD_SLACK = 100
-# What spaCy makes a token of, near enough: a word, or one other visible character.
-_UNIT = re.compile(r"\w+|[^\w\s]")
+# What spaCy makes a token of, near enough: a word, one other visible character, or a line
+# break or run of spaces (one space is no token; "\n" is).
+_UNIT = re.compile(r"\w+|[^\w\s]|[^\S ]\s*|  +")
 
 
 def bounded(text: str, limit: int, max_tokens: int | None = None) -> str:
