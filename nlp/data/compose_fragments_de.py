@@ -51,7 +51,6 @@ BAHN_MELDUNGEN = [
     "Die Bahn will {w} mehr Züge auf der Strecke nach {o2} einsetzen",
     "Die Deutsche Bahn erhöht die Zahl ihrer Baustellen {w} deutlich",
     "Der Konzern investiert {n} Milliarden Euro in das Schienennetz",
-    "Die Gewerkschaft hat die Beschäftigten {w} zu einem Warnstreik aufgerufen",
     "Die Bahn und die Gewerkschaft setzen ihre Tarifgespräche {w} fort",
     "Der Aufsichtsrat der Bahn berät {w} über die Finanzlage des Konzerns",
     "Zwischen {o1} und {o2} wird {w} ein neues Stellwerk in Betrieb genommen",
@@ -80,6 +79,36 @@ NACHRICHT_SCHLUSS = [
 def _fill(template: str, rng: random.Random) -> str:
     o1, o2 = rng.sample(ORTE, 2)
     return template.format(o1=o1, o2=o2, w=rng.choice(WANN), n=rng.randint(2, 9))
+
+
+# Strikes, breakdowns and cost overruns read as bad news for a rail brand, settlements and new
+# services as good news: how German rail posts are labelled (document polarity towards the brand).
+BAHN_SCHLECHT = [
+    "Die Gewerkschaft hat die Beschäftigten {w} zu einem Warnstreik aufgerufen",
+    "Streik bei der Bahn: {w} fallen im Fernverkehr die meisten Züge aus",
+    "Zwischen {o1} und {o2} fallen {w} wegen einer Stellwerksstörung zahlreiche Züge aus",
+    "Die Pünktlichkeit im Fernverkehr ist im vergangenen Monat auf {n}0 Prozent gesunken",
+    "Die Kosten für den Bahnknoten {o1} steigen um weitere {n} Milliarden Euro",
+    "Fahrgäste in {o1} mussten nach einem Oberleitungsschaden stundenlang warten",
+    "Auf der Strecke nach {o2} kommt es {w} wegen Personalmangels zu Ausfällen",
+]
+BAHN_GUT = [
+    "Der Streik ist beendet, ab {w} fahren die Züge wieder nach Plan",
+    "Bahn und Gewerkschaft haben sich {w} auf einen neuen Tarifvertrag geeinigt",
+    "Die neue Schnellverbindung zwischen {o1} und {o2} verkürzt die Fahrzeit um eine Stunde",
+    "Die Bahn führt {w} kostenloses WLAN in allen Regionalzügen um {o1} ein",
+    "Die Pünktlichkeit im Regionalverkehr um {o1} hat sich deutlich verbessert",
+]
+
+
+def bahn_meldung(templates: list[str]):
+    def make(rng: random.Random) -> str:
+        lead = _fill(rng.choice(templates), rng)
+        if rng.random() < 0.5:
+            return f"{lead} {_url(rng)}" + _maybe(rng, [" #Bahn", " #Streik", " via @user"], 0.5)
+        return f"{rng.choice(ORTE)} ({rng.choice(AGENTUREN)}) - {lead}."
+
+    return make
 
 
 def bahn_nachricht(rng: random.Random) -> str:
@@ -342,6 +371,8 @@ GERMAN_KINDS = [
     ("neutral", "rail", 60, forum),
     ("neutral", "spam", 35, anzeige),
     ("negative", "rail", 80, bahn_beschwerde),
+    ("negative", "rail", 40, bahn_meldung(BAHN_SCHLECHT)),
+    ("positive", "rail", 25, bahn_meldung(BAHN_GUT)),
     *[("negative", domain, 12, dienst_beschwerde(domain)) for domain in DIENSTE],
     ("positive", "rail", 35, dank),
     ("positive", "entertainment", 25, vorfreude),
