@@ -9,7 +9,10 @@ called the same way whoever calls it:
 - `stages`    one runner per stage: ingest, analyse (NLP), topics, reach, findings, digests
               and alerts, dispatch, relay, maintenance, campaign KPI chains;
 - `pipeline`  every stage once, in order, recorded in `pipeline_runs`;
-- `airflow_support`  Airflow Connections and team cadences for the DAG files.
+- `findings`, `delivery`, `training`  what the commands of those names wire together;
+- `airflow_dags`  every DAG of one project file, for its small file in dags/;
+- `airflow_support`, `airflow_pools`, `airflow_workers`  Connections, cadences, pools and
+              worker names for the DAGs.
 
 Only this package (and the CLI and `echolot.tasks`, which call it) imports the stage packages
 (ingest, nlp, reach, routing). This `__init__` imports nothing so that a DAG file can import
