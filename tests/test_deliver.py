@@ -327,3 +327,56 @@ def test_the_email_opens_in_chromium_with_its_feedback_links(db, receivers, tmp_
     shot = tmp_path / "mail.png"
     run_chromium(page, tmp_path / "profile", "--window-size=720,900", f"--screenshot={shot}")
     assert shot.stat().st_size > 5000
+
+
+def test_deliver_settings_are_validated_and_survive_a_round_trip() -> None:
+    from echolot.config.teams import Team
+
+    team = Team.model_validate({"signals": ["bug_report"], "deliver": [
+        {"type": "email", "to": ["a@lumora.example"], "from": "echolot@lumora.example"},
+        {"type": "teams", "webhook_connection": "echolot_teams_product"}]})  # fmt: skip
+    assert Team.model_validate_json(team.model_dump_json()) == team
+    assert [c.name for c in team.deliver] == ["email", "teams"]
+    problems = {
+        "webhook_env": {"type": "slack", "webhook_env": "https://hooks.slack.com/services/T/B/X"},
+        "exactly one": {"type": "slack", "webhook_env": "A", "webhook_connection": "b"},
+        "String should match pattern": {"type": "email", "to": ["not-an-address"]},
+        "does not match any of the expected tags": {"type": "fax", "to": ["a@b.example"]},
+    }
+    for expected, channel in problems.items():
+        with pytest.raises(ValueError, match=expected):
+            Team.model_validate({"signals": ["bug_report"], "deliver": [channel]})
+    with pytest.raises(ValueError, match="unique"):
+        Team.model_validate({"signals": ["bug_report"], "deliver": [
+            {"type": "slack", "webhook_env": "A"}, {"type": "slack", "webhook_env": "B"}]})  # fmt: skip
+
+
+def test_cli_deliver_reports_per_team_and_exits_2_when_a_secret_is_missing(
+    db, receivers, tmp_path, monkeypatch
+) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from echolot.cli import app
+
+    smtp, hooks = receivers
+    config = project_config(MAIL)
+    produce(db, config)
+    teams = {name: team.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+             for name, team in config.teams.items()}  # fmt: skip
+    path = tmp_path / "lumora.yaml"
+    path.write_text(yaml.safe_dump({"project": "lumora", "brands": [{"name": "Lumora"}],
+                                    "sources": [{"name": "x", "type": "x", "queries": ["lumora"]}],
+                                    "teams": teams}))  # fmt: skip
+    result = CliRunner().invoke(app, ["deliver", "--config", str(path), "--team", "sales"])
+    assert result.exit_code == 0, result.output
+    assert "sales (outbox): delivered 1 (3 channel sends), already delivered 0, parked 0" \
+        in result.stdout  # fmt: skip
+    monkeypatch.delenv("ECHOLOT_TEST_PRODUCT_TEAMS")
+    missing = CliRunner().invoke(app, ["deliver", "--config", str(path)])
+    assert missing.exit_code == 2
+    assert "environment variable ECHOLOT_TEST_PRODUCT_TEAMS (the webhook URL) is not set" \
+        in missing.stderr  # fmt: skip
+    assert len(smtp.messages) == 1 and hooks.received("/product/slack") == []
+    unknown = CliRunner().invoke(app, ["deliver", "--config", str(path), "--team", "legal"])
+    assert unknown.exit_code == 1 and "no team 'legal'" in unknown.stderr
