@@ -30,8 +30,13 @@ from routing.digest_view import (
 from routing.subthemes import MAX_QUOTES
 from routing.words import near_identical
 
-SUMMARY_EVIDENCE = 3
-MAX_TABLE_ROWS = 10
+# What a digest shows per finding. A finding stores up to MAX_QUOTES quotes and every post;
+# digests show fewer so that a whole digest stays readable (tests/test_digest_budget.py: full
+# HTML <= 80 KB, summary <= 30 KB, headline <= 10 KB on the sample project).
+SUMMARY_EVIDENCE = 2
+SUMMARY_FIGURES = 4
+FULL_EVIDENCE = 5
+MAX_TABLE_ROWS = 5
 # The chart shows at least this many days, so a daily digest still shows the trend.
 CHART_DAYS = 7
 # Table columns in the order a reader scans them; others follow alphabetically.
@@ -43,6 +48,13 @@ _COLUMN_ORDER = ("step", "figures", "dimension", "name", "negative_posts", "shar
 _HIDDEN_FIGURES = {"brands", "products", "languages", "by_area", "keywords", "drivers",
                    "subthemes", "audience_data", "competitors_compared", "areas"}  # fmt: skip
 NO_AUDIENCE_NOTE = "no_audience"
+# Figures in the order a reader wants them (jsonb keeps keys sorted by length); others follow.
+_FIGURE_ORDER = ("score_rests_on", "missing", "audience", "amplifications", "tone", "count",
+                 "negative_posts", "previous_negative_posts", "volume", "posts", "comparisons",
+                 "preferred_competitor", "preferred_us", "mean_sentiment", "baseline_sentiment",
+                 "delta", "delta_ci95", "p_value", "negative_share", "volume_ratio",
+                 "typical_daily_volume", "trend", "usual_daily_count", "peak_posts",
+                 "expected_posts", "ratio", "growth", "usual_daily_posts", "reach")  # fmt: skip
 
 
 def build_view(
@@ -57,7 +69,7 @@ def build_view(
     escalated: set[int],
     hidden: int,
 ) -> DigestView:
-    limit = {"headline": 0, "summary": SUMMARY_EVIDENCE, "full": MAX_QUOTES}[team.detail]
+    limit = {"headline": 0, "summary": SUMMARY_EVIDENCE, "full": FULL_EVIDENCE}[team.detail]
     candidates = [pid for g in shown for pid in _quote_order(g)] if limit else []
     posts = store.evidence_posts(cur, candidates) if candidates else {}
     if team.filters.brands and posts:
@@ -79,12 +91,15 @@ def build_view(
 
 
 def _quote_order(group: Condensed) -> list[int]:
-    """The lead's quotes (sub-theme by sub-theme) first, then those of merged findings."""
-    seen: dict[int, None] = {}
-    for theme in (group.lead["metrics"] or {}).get("subthemes") or []:
-        seen.update(dict.fromkeys(theme["quotes"]))
-    seen.update(dict.fromkeys(group.evidence))
-    return list(seen)
+    """The lead's quotes: the first of each sub-theme, then their second ones (so the largest
+    sub-themes are all heard before any gets a second quote); merged findings' quotes only when
+    the lead has no sub-themes."""
+    themes = (group.lead["metrics"] or {}).get("subthemes") or []
+    if not themes:
+        return list(dict.fromkeys(group.evidence))[:MAX_QUOTES]
+    rounds = max(len(t["quotes"]) for t in themes)
+    return list(dict.fromkeys(t["quotes"][n] for n in range(rounds) for t in themes
+                              if n < len(t["quotes"])))  # fmt: skip
 
 
 def _item(
@@ -119,8 +134,15 @@ def _item(
         for key, value in metrics.items()
         if key not in _HIDDEN_FIGURES and value is not None and not isinstance(value, dict)
     }
+    # `volume` feeds ranking; shown only when no other figure already counts the posts.
+    if figures.keys() & {"count", "posts", "comparisons", "negative_posts"}:
+        figures.pop("volume", None)
+    order = {key: n for n, key in enumerate(_FIGURE_ORDER)}
+    figures = dict(sorted(figures.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     if group.merged:
         figures["merged_findings"] = len(group.merged)
+    if not full:
+        figures = dict(list(figures.items())[:SUMMARY_FIGURES])
     table = (lead.get("details") or {}).get("table", []) if full else []
     rows = [_in_reading_order(row) for row in table[:MAX_TABLE_ROWS]]
     return DigestItem(

@@ -18,7 +18,7 @@ import jinja2
 from routing.chart import Chart, chart_for
 from routing.digest_view import DigestItem, DigestView, EvidencePost, Language
 
-EXCERPT_CHARS = 160
+EXCERPT_CHARS = 125
 # A quote at `full` is whole up to this length: enough for any complaint, not a forum essay
 # (`echolot findings show ID` prints every post).
 FULL_QUOTE_CHARS = 480
