@@ -33,13 +33,15 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import HDBSCAN
 
 from echolot.config import ProductArea, TopicSettings
+from nlp.topic_summaries import cluster_summarised
 
 # Posts this close to a topic are "reasonably close" for the outlier step.
 OUTLIER_MARGIN = 0.1
 # Centroids this similar describe the same topic.
 MERGE_SIMILARITY = 0.85
 KEYWORDS = 8
-# Up to this many posts HDBSCAN uses a full distance matrix (8 bytes a pair: 0.5 GB).
+# Up to this many posts HDBSCAN uses a full distance matrix (8 bytes a pair: 0.5 GB); above it
+# the horizon is clustered through summaries of its posts (nlp/topic_summaries.py).
 BRUTE_FORCE_POSTS = 8000
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _STOP_WORDS = frozenset(
@@ -99,11 +101,17 @@ def cluster(vectors: np.ndarray, settings: TopicSettings) -> np.ndarray:
     labels = np.full(len(vectors), -1)
     if len(vectors) < settings.min_cluster_size:
         return labels
+    if len(vectors) > BRUTE_FORCE_POSTS:
+        # Too many posts for a distance matrix: cluster summaries of them (nlp.topic_summaries).
+        labels = cluster_summarised(
+            vectors, settings.min_cluster_size, settings.join_similarity - OUTLIER_MARGIN,
+            MERGE_SIMILARITY,
+        )  # fmt: skip
+        return _numbered_by_first_member(labels)
     # Brute force (one BLAS distance matrix) finds the same clusters 4x faster than the tree
     # search in 384 dimensions, while the n² matrix stays small.
-    algorithm = "brute" if len(vectors) <= BRUTE_FORCE_POSTS else "auto"
     labels = HDBSCAN(
-        min_cluster_size=settings.min_cluster_size, min_samples=3, algorithm=algorithm, copy=True
+        min_cluster_size=settings.min_cluster_size, min_samples=3, algorithm="brute", copy=True
     ).fit_predict(vectors)
     if (labels == -1).all():
         # HDBSCAN never returns exactly one cluster; one theme is still a topic.
@@ -113,11 +121,15 @@ def cluster(vectors: np.ndarray, settings: TopicSettings) -> np.ndarray:
     labels = _merge_converged(vectors, labels)
     labels = _absorb_outliers(vectors, labels, settings.join_similarity - OUTLIER_MARGIN)
     labels = _merge_converged(vectors, labels)
-    first = {}
-    for label in labels:
+    return _numbered_by_first_member(labels)
+
+
+def _numbered_by_first_member(labels: np.ndarray) -> np.ndarray:
+    first: dict[int, int] = {}
+    for label in labels.tolist():
         if label >= 0:
-            first.setdefault(int(label), len(first))
-    return np.asarray([first[int(x)] if x >= 0 else -1 for x in labels])
+            first.setdefault(label, len(first))
+    return np.asarray([first[x] if x >= 0 else -1 for x in labels.tolist()])
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
