@@ -144,7 +144,10 @@ def _item(
     if not full:
         figures = dict(list(figures.items())[:SUMMARY_FIGURES])
     table = (lead.get("details") or {}).get("table", []) if full else []
-    rows = [_in_reading_order(row) for row in table[:MAX_TABLE_ROWS]]
+    # Links stay with the quotes (and `echolot findings show`): a column of URLs would squeeze
+    # every other column of a 640-pixel page.
+    rows = [_in_reading_order({k: v for k, v in row.items() if k != "url"})
+            for row in table[:MAX_TABLE_ROWS]]  # fmt: skip
     return DigestItem(
         finding_id=lead["id"], kind=lead["kind"], severity=lead["severity"],
         headline=lead["headline"], scope_kind=lead["scope_kind"],
