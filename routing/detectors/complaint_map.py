@@ -205,4 +205,4 @@ def _row_text(row: dict[str, Any], total: int | None) -> str:
 
 def _span(competitors: str) -> str:
     shares = sorted(int(part.rsplit(" ", 1)[1].rstrip("%")) for part in competitors.split(", "))
-    return f"{shares[0]}%" if len(shares) == 1 else f"{shares[0]}–{shares[-1]}%"
+    return f"{shares[0]}%" if shares[0] == shares[-1] else f"{shares[0]}–{shares[-1]}%"
