@@ -108,3 +108,14 @@ def test_a_quiet_week_gets_no_map(db, config) -> None:
 def test_the_ranking_for_the_benchmark() -> None:
     ranking = complaint_map.area_ranking([p for p in stream() if p["brands"]])
     assert ranking == [("app", 17), ("connectivity", 9)]
+
+
+def test_no_change_is_claimed_against_a_week_of_a_handful_of_posts(db, config) -> None:
+    posts = [p for p in stream() if p["created_at"] >= WEEK or p["id"] % 2]  # 5 posts before
+    with db.cursor() as cur:
+        ctx = DetectionContext(config, WEEK, WEEK + timedelta(days=7), posts, cur)
+        [lumora] = [f for f in complaint_map.detect(ctx) if f.window_start == WEEK]
+    assert lumora.metrics["previous_negative_posts"] is None
+    assert all(r["change_points"] is None for r in lumora.table)
+    assert "(no comparable week before; competitors 30%)" in lumora.headline
+    assert lumora.severity.value == "low"

@@ -87,9 +87,12 @@ def detect(ctx: DetectionContext) -> list[Finding]:
             before = Shares.of(_about(ctx, posts, brand, week - WEEK))
             if len(now.negative) < settings.min_negative_posts:
                 continue
+            # Shares of a handful of posts swing by tens of points: no change against them.
+            known_before = len(before.negative) >= settings.min_negative_posts
             rivals = {c: Shares.of(_about(ctx, posts, c, week)) for c in competitors}
             rivals = {c: s for c, s in rivals.items() if len(s.negative) >= MIN_COMPETITOR_NEGATIVE}
-            findings.append(_finding(ctx, brand, week, now, before, rivals, settings.max_rows))
+            findings.append(_finding(ctx, brand, week, now, before if known_before else None,
+                                     rivals, settings.max_rows))  # fmt: skip
     return findings
 
 
@@ -114,7 +117,7 @@ def _finding(
     brand: str,
     week: datetime,
     now: Shares,
-    before: Shares,
+    before: Shares | None,
     rivals: dict[str, Shares],
     max_rows: int,
 ) -> Finding:
@@ -129,7 +132,7 @@ def _finding(
     for dimension, counts, limit, name_of in dimensions:
         for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]:
             share = count / len(now.negative)
-            previous = before.share(dimension, key)
+            previous = before.share(dimension, key) if before is not None else None
             change = round(100 * (share - previous), 1) if previous is not None else None
             theirs = {c: s.share(dimension, key) for c, s in rivals.items()}
             in_row = [p for p in now.negative if _in(p, dimension, key)]
@@ -155,7 +158,7 @@ def _finding(
     )  # fmt: skip
     metrics = {
         "negative_posts": len(now.negative),
-        "previous_negative_posts": len(before.negative),
+        "previous_negative_posts": len(before.negative) if before is not None else None,
         "competitors_compared": sorted(rivals),
         "areas": {r["name"]: r["negative_posts"] for r in rows if r["dimension"] == "area"},
         "subthemes": subthemes,
@@ -177,9 +180,16 @@ def _in(post: Post, dimension: str, key: Any) -> bool:
     return post["topic_id"] == key
 
 
+# A row's quote is the most negative of its this-many most representative posts: it should
+# read as the complaint the row counts, and still say what most of them say.
+QUOTE_CANDIDATES = 10
+
+
 def _quote(ctx: DetectionContext, posts: list[Post], chosen: list[Post]) -> Post | None:
     ids = [p["id"] for p in posts]
-    for post_id in representative(posts, limit=len(posts), embeddings=ctx.embeddings(ids)):
+    ranked = representative(posts, limit=len(posts), embeddings=ctx.embeddings(ids))
+    head = sorted(ranked[:QUOTE_CANDIDATES], key=lambda i: (ctx.by_id[i]["polarity"] or 0.0, i))
+    for post_id in head + ranked[QUOTE_CANDIDATES:]:
         post = ctx.by_id[post_id]
         if all(post_id != c["id"] and not near_identical(post["text"], c["text"]) for c in chosen):
             chosen.append(post)
@@ -197,7 +207,7 @@ def _competitor_text(shares: dict[str, float | None]) -> str:
 def _row_text(row: dict[str, Any], total: int | None) -> str:
     of = f" of {total} negative posts" if total is not None else ""
     change = row["change_points"]
-    parts = [f"{change:+.0f} points" if change is not None else "no previous week"]
+    parts = [f"{change:+.0f} points" if change is not None else "no comparable week before"]
     if row["competitors"] != "–":
         parts.append(f"competitors {_span(row['competitors'])}")
     return f"{row['name']} {row['share']}{of} ({'; '.join(parts)})"
