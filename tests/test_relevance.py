@@ -142,8 +142,9 @@ def test_a_relevance_head_decides_what_the_terms_leave_open(tmp_path) -> None:
     config = project()
     inputs = HeadInputs(BrandMasker.from_config(config),
                         _cached_embedder(EmbeddingSettings().model_dump_json()))  # fmt: skip
-    head = train_head("relevance", read_examples(data, "relevance"), "bahn-rel", inputs,
-                      settings=(10.0, 1.0))
+    head = train_head(
+        "relevance", read_examples(data, "relevance"), "bahn-rel", inputs, settings=(10.0, 1.0)
+    )
     path = save_head(head, tmp_path / "bahn-rel.json")
     brands = config.model_dump(mode="json")["brands"]
     brands[0].update(context=[], exclude=[], relevance_head=str(path))
