@@ -119,3 +119,15 @@ def test_no_change_is_claimed_against_a_week_of_a_handful_of_posts(db, config) -
     assert all(r["change_points"] is None for r in lumora.table)
     assert "(no comparable week before; competitors 30%)" in lumora.headline
     assert lumora.severity.value == "low"
+
+
+def test_a_week_is_mapped_whole_by_the_run_whose_window_holds_its_end(db, config) -> None:
+    posts = stream()
+    with db.cursor() as cur:
+        midweek = DetectionContext(config, WEEK + timedelta(days=2), WEEK + timedelta(days=3),
+                                   posts, cur)  # fmt: skip
+        assert complaint_map.detect(midweek) == []  # the week is not complete yet
+        sunday = DetectionContext(config, WEEK + timedelta(days=6), WEEK + timedelta(days=7),
+                                  posts, cur)  # fmt: skip
+        [lumora] = complaint_map.detect(sunday)
+    assert lumora.window_start == WEEK and lumora.metrics["negative_posts"] == 18

@@ -65,10 +65,23 @@ def detect(
             store.upsert_findings(cur, [f.row(config.project) for f in found])
             evidence_store.replace_finding_evidence(cur, config.project, entries)
             kept = [(f.scope_kind, f.scope_value, f.window_start, f.window_end) for f in found]
+            if kind in RUNS_PAST_THE_WINDOW:
+                kept += _still_open(cur, config.project, kind, end)
             # Not deleted: a digest may cite it (echolot findings show ID says why it went).
             store.withdraw_stale_findings(cur, config.project, kind.value, start, end, kept)
             counts[kind.value] = len(found)
     return counts
+
+
+# Kinds whose period can outlast a detection window (a week's complaint map): a run whose
+# window ends inside such a period does not judge it, so it must not withdraw it.
+RUNS_PAST_THE_WINDOW = {FindingKind.COMPLAINT_MAP}
+
+
+def _still_open(cur: store.Cursor, project: str, kind: FindingKind, end: datetime) -> list[tuple]:
+    return [(f["scope_kind"], f["scope_value"], f["window_start"], f["window_end"])
+            for f in store.findings_of_kind_since(cur, project, kind.value, end)
+            if f["window_end"] > end]  # fmt: skip
 
 
 def condense_finding(

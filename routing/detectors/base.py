@@ -208,6 +208,14 @@ def without_spam(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for p in posts if (p["platform"], p["author_id"]) not in spam]
 
 
+def is_negative(post: dict[str, Any]) -> bool:
+    """The sentiment model called the post negative (its label; polarity for label-less rows)."""
+    label = post.get("sentiment_label")
+    if label is not None:
+        return label == "negative"
+    return post["polarity"] is not None and post["polarity"] <= -0.05
+
+
 def is_promotional(post: dict[str, Any]) -> bool:
     return bool(_PROMO.search(post["text"]))
 

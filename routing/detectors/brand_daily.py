@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from echolot.config import Brand, FindingKind, Severity
-from routing.detectors.base import DetectionContext, Finding, day_of
+from routing.detectors.base import DetectionContext, Finding, day_of, is_negative
 
 # A day's mean sentiment needs this many scored posts to count against the baseline.
 MIN_SCORED = 5
@@ -21,6 +21,7 @@ class _DayStats:
     posts: list[dict[str, Any]] = field(default_factory=list)
     post_ids: list[tuple[int, int]] = field(default_factory=list)  # (engagement, id)
     polarities: list[float] = field(default_factory=list)
+    negative: int = 0  # scored posts the sentiment model called negative
 
 
 def detect(ctx: DetectionContext) -> list[Finding]:
@@ -33,9 +34,10 @@ def detect(ctx: DetectionContext) -> list[Finding]:
     for brand in ctx.config.all_brands:
         posts = ctx.brand_posts(brand.name)
         by_day = _by_day(posts)
-        baseline = _Baseline.of(by_day.values())
         for day, stats in sorted(by_day.items()):
             if ctx.start <= day < ctx.end:
+                # A typical day is one of the other days: the day judged is not its own baseline.
+                baseline = _Baseline.of(d for other, d in by_day.items() if other != day)
                 found = _finding(brand, day, stats, baseline, ctx.scope_tags(stats.posts))
                 found.evidence = ctx.representative(stats.posts)
                 findings.append(found)
@@ -51,6 +53,7 @@ def _by_day(posts: list[dict[str, Any]]) -> dict[datetime, _DayStats]:
         stats.post_ids.append((engagement, post_id))
         if polarity is not None:
             stats.polarities.append(polarity)
+            stats.negative += is_negative(post)
     return days
 
 
@@ -60,13 +63,17 @@ class _Baseline:
 
     volume: float
     sentiment: float | None
+    negative_share: float | None
 
     @classmethod
     def of(cls, days: Iterable[_DayStats]) -> _Baseline:
         days = list(days)
         volume = statistics.median(len(d.post_ids) for d in days) if days else 0.0
-        means = [statistics.fmean(d.polarities) for d in days if len(d.polarities) >= MIN_SCORED]
-        return cls(volume, statistics.median(means) if means else None)
+        scored = [d for d in days if len(d.polarities) >= MIN_SCORED]
+        means = [statistics.fmean(d.polarities) for d in scored]
+        shares = [d.negative / len(d.polarities) for d in scored]
+        return cls(volume, statistics.median(means) if means else None,
+                   statistics.median(shares) if shares else None)  # fmt: skip
 
 
 def _finding(
@@ -75,16 +82,15 @@ def _finding(
     volume = len(stats.post_ids)
     scored = len(stats.polarities)
     mean = round(statistics.fmean(stats.polarities), 4) if scored else None
-    negative_share = (
-        round(sum(p <= -0.05 for p in stats.polarities) / scored, 4) if scored else None
-    )
+    negative_share = round(stats.negative / scored, 4) if scored else None
     volume_ratio = round(volume / baseline.volume, 2) if baseline.volume else None
     delta = (
         round(mean - baseline.sentiment, 4)
         if mean is not None and baseline.sentiment is not None and scored >= MIN_SCORED
         else None
     )
-    severity = _severity(delta, volume_ratio)
+    typical_negative = baseline.negative_share if scored >= MIN_SCORED else None
+    severity = _severity(delta, volume_ratio, negative_share, typical_negative)
     mean_text = f"{mean:+.2f}" if mean is not None else "n/a"
     delta_text = f", {delta:+.2f} vs a typical day" if delta is not None else ""
     negative_text = f", {negative_share:.0%} negative" if negative_share is not None else ""
@@ -104,6 +110,9 @@ def _finding(
         ),
         "sentiment_delta": delta,
         "negative_share": negative_share,
+        "typical_negative_share": (
+            round(baseline.negative_share, 4) if baseline.negative_share is not None else None
+        ),
         **tags,
     }
     return Finding(
@@ -112,12 +121,21 @@ def _finding(
     )  # fmt: skip
 
 
-def _severity(sentiment_delta: float | None, volume_ratio: float | None) -> Severity:
-    """A day matters when its mood falls well below a typical day's, or its volume jumps."""
+def _severity(
+    sentiment_delta: float | None,
+    volume_ratio: float | None,
+    negative_share: float | None,
+    typical_negative: float | None,
+) -> Severity:
+    """A day matters when its mood falls well below a typical day's, its volume jumps, or its
+    share of negative posts doubles (a share does not depend on the model's polarity scale)."""
     drop = -(sentiment_delta or 0.0)
     ratio = volume_ratio or 0.0
-    if drop >= 0.4 or (drop >= 0.25 and ratio >= 1.5):
+    share, usual = negative_share or 0.0, typical_negative
+    doubled = usual is not None and share >= max(0.4, 2 * usual)
+    if drop >= 0.4 or (drop >= 0.25 and ratio >= 1.5) or doubled:
         return Severity.HIGH
-    if drop >= 0.15 or ratio >= 2:
+    rising = usual is not None and share >= max(0.3, 1.5 * usual)
+    if drop >= 0.15 or ratio >= 2 or rising:
         return Severity.MEDIUM
     return Severity.LOW

@@ -22,6 +22,7 @@ from routing.detectors.base import (
     DetectionContext,
     Finding,
     day_of,
+    is_negative,
     representative,
     without_spam,
 )
@@ -33,13 +34,6 @@ TOPIC_ROWS = 5
 # A competitor's share is shown from this many negative posts on (fewer say nothing).
 MIN_COMPETITOR_NEGATIVE = 5
 Post = dict[str, Any]
-
-
-def is_negative(post: Post) -> bool:
-    label = post.get("sentiment_label")
-    if label is not None:
-        return label == "negative"
-    return post["polarity"] is not None and post["polarity"] <= -0.05
 
 
 def week_of(moment: datetime) -> datetime:
@@ -76,9 +70,13 @@ def area_ranking(posts: Sequence[Post]) -> list[tuple[str, int]]:
 
 def detect(ctx: DetectionContext) -> list[Finding]:
     settings = ctx.config.findings.complaint_map
+    # A week is mapped by the run whose window holds its end, once it is complete.
     weeks = sorted({week_of(ctx.start + timedelta(days=n))
-                    for n in range(max(1, (ctx.end - ctx.start).days))})  # fmt: skip
-    posts = ctx.posts + _posts_after(ctx, max(weeks) + WEEK) if weeks else ctx.posts
+                    for n in range((ctx.end - ctx.start).days + 1)})  # fmt: skip
+    weeks = [w for w in weeks if ctx.start < w + WEEK <= ctx.end]
+    if not weeks:
+        return []
+    posts = _posts_before(ctx, min(weeks) - WEEK) + ctx.posts
     competitors = [c.name for c in ctx.config.competitors]
     findings = []
     for brand in (b.name for b in ctx.config.brands):
@@ -102,14 +100,17 @@ def _about(ctx: DetectionContext, posts: list[Post], name: str, week: datetime) 
             and name in ctx.brands.get(p["id"], [])]  # fmt: skip
 
 
-def _posts_after(ctx: DetectionContext, until: datetime) -> list[Post]:
-    """Posts of the mapped weeks after the detection window (its last week may run on)."""
-    if until <= ctx.end:
+def _posts_before(ctx: DetectionContext, since: datetime) -> list[Post]:
+    """Posts of the weeks compared that lie before the posts detection loaded (a short
+    `findings.baseline_days`), spam left out; known to the context, counted in no other
+    finding."""
+    loaded = ctx.start - timedelta(days=ctx.config.findings.baseline_days)
+    if since >= loaded:
         return []
-    later = [p for p in without_spam(evidence_store.scoped_posts(ctx.cur, ctx.end, until))
-             if p.get("relevant", True) is not False]  # fmt: skip
-    ctx.add_posts(later)
-    return later
+    earlier = [p for p in without_spam(evidence_store.scoped_posts(ctx.cur, since, loaded))
+               if p.get("relevant", True) is not False]  # fmt: skip
+    ctx.add_posts(earlier)
+    return earlier
 
 
 def _finding(
