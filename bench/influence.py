@@ -6,6 +6,11 @@ post per author with an audience. Then, each in a fresh child process so peak me
 
 * `reach.influence.compute_influence`: the whole stage computation -- graph, weighted PageRank,
   a topic-sensitive PageRank per topic and area, all four components, ranks and leaders;
+  then its storage as the stage does it (`store.replace_influence_columns`: one binary COPY
+  built from the result arrays) into a fresh database on the local server
+  (ECHOLOT_BENCH_SERVER_URL, default postgresql://postgres@127.0.0.1:5432/test; the authors are
+  stored first, untimed), with its own seconds and peak RSS; beside it the old way's first
+  step, turning the results into one Python row per author and scope (the baseline);
 * `networkx.pagerank` on the same weighted graph (the baseline), graph construction included;
   its ranking is compared with ours.
 
@@ -17,17 +22,21 @@ Ends with one JSON line of figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import multiprocessing
 import os
 import platform
 import resource
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+SERVER = os.environ.get("ECHOLOT_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/test")
 KINDS = ("repost", "quote", "reply", "mention")
 AREAS = ("app", "hardware", "connectivity", "pricing")
 
@@ -48,6 +57,66 @@ def synthetic(edges: int, authors: int, topics: int, seed: int = 20261127) -> di
 
 def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def step_peak_mib() -> float:
+    """Peak RSS since the last reset_step_peak (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def reset_step_peak() -> None:
+    # Writing 5 to clear_refs resets VmHWM, so the storage step's peak is its own.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def store_influence(results: list[Any], authors: int) -> dict[str, Any]:
+    """The stage's storage step into a fresh database: seconds, peak RSS, rows; and the seconds
+    of building the COPY blocks alone (the client's share)."""
+    from datetime import UTC, datetime
+
+    import psycopg2
+    import psycopg2.extensions
+
+    from echolot import migrations, store
+    from echolot.store.reach import _influence_blocks
+    from reach.influence import influence_columns
+
+    name = f"echolot_bench_influence_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(SERVER)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    start, end = datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 6, tzinfo=UTC)
+    try:
+        conn = psycopg2.connect(psycopg2.extensions.make_dsn(SERVER, dbname=name))
+        migrations.migrate(conn)
+        with conn, conn.cursor() as cur:  # the authors the rows refer to (foreign key)
+            names = "".join(f"x\t{i}\n" for i in range(authors))
+            cur.copy_expert("COPY authors (platform, platform_id) FROM STDIN", io.StringIO(names))
+        reset_step_peak()
+        started = time.perf_counter()
+        with conn, conn.cursor() as cur:
+            stored = store.replace_influence_columns(
+                cur, "bench", start, end, influence_columns(results)
+            )
+        seconds = time.perf_counter() - started
+        peak = step_peak_mib()
+        conn.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    started = time.perf_counter()
+    for scope in influence_columns(results):
+        for fields in _influence_blocks(b"", scope):
+            del fields
+    return {"storage_seconds": round(seconds, 2), "storage_peak_rss_mib": peak,
+            "stored_rows": stored,
+            "storage_buffer_seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
 
 
 def run_ours(args: argparse.Namespace, out: Any) -> None:
@@ -77,13 +146,16 @@ def run_ours(args: argparse.Namespace, out: Any) -> None:
     )
     seconds = time.perf_counter() - started
     compute_rss = peak_rss_mib()
+    storage = store_influence(results, args.authors)
+    reset_step_peak()
+    rows_started = time.perf_counter()
     rows = influence_rows(results)
-    rows_seconds = time.perf_counter() - started - seconds
+    rows_seconds = time.perf_counter() - rows_started
     overall = next(r for r in results if r.scope == ALL)
     top = np.argsort(-overall.raw["pagerank"], kind="stable")[:20]
     out.put({
         "seconds": round(seconds, 2), "peak_rss_mib": compute_rss,
-        "rows_seconds": round(rows_seconds, 2), "rows_peak_rss_mib": peak_rss_mib(),
+        **storage, "rows_seconds": round(rows_seconds, 2), "rows_peak_rss_mib": step_peak_mib(),
         "peak_rss_mib_before_compute": input_rss, "rows": len(rows), "scopes": len(results),
         "top": [[overall.nodes[overall.members[j]][1], float(overall.raw["pagerank"][j])]
                 for j in top],
@@ -169,6 +241,10 @@ def main() -> None:
         "influence_seconds": ours["seconds"],
         "influence_peak_rss_mib": ours["peak_rss_mib"],
         "influence_rows": ours["rows"],
+        "storage_seconds": ours["storage_seconds"],
+        "storage_peak_rss_mib": ours["storage_peak_rss_mib"],
+        "storage_buffer_seconds": ours["storage_buffer_seconds"],
+        "stored_rows": ours["stored_rows"],
         "rows_seconds": ours["rows_seconds"],
         "rows_peak_rss_mib": ours["rows_peak_rss_mib"],
         "influence_scopes": ours["scopes"],
@@ -179,11 +255,16 @@ def main() -> None:
                           "networkx": baseline["peak_rss_mib_before_compute"]},
         "top20_agree_with_networkx": ours_top == list(nx_top),
         "target_seconds": 10,
+        "storage_target_seconds": 5,
+        "storage_target_rss_mib": 1024,
     }  # fmt: skip
     print(
         f"influence on {args.edges:,} edges: {ours['seconds']} s, peak {ours['peak_rss_mib']} MiB "
-        f"({ours['scopes']} scopes; {ours['rows']:,} rows as Python objects in another "
-        f"{ours['rows_seconds']} s); networkx pagerank alone: "
+        f"({ours['scopes']} scopes); stored: {ours['stored_rows']:,} rows in "
+        f"{ours['storage_seconds']} s, peak {ours['storage_peak_rss_mib']} MiB (COPY blocks built "
+        f"in {ours['storage_buffer_seconds']} s of it); baseline, the same rows as Python "
+        f"objects: {ours['rows_seconds']} s, peak {ours['rows_peak_rss_mib']} MiB; networkx "
+        f"pagerank alone: "
         f"{baseline['seconds']} s, peak {baseline['peak_rss_mib']} MiB"
     )
     print(json.dumps(figures))

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from echolot import store
 from echolot.config import InfluenceSettings
 from reach.graph import Graph, Node, graph_from_arrays, pagerank
 
@@ -134,7 +135,7 @@ def compute_influence(
     owned: frozenset[Node] = frozenset(),
 ) -> list[ScopeInfluence]:
     """Influence of every author active in the window, per scope; empty input, none.
-    `influence_rows` turns the result into rows."""
+    `influence_columns` gives the store its columns, `influence_rows` makes rows of it."""
     kind_weight = settings.edge_weights.model_dump()
     nodes: dict[Node, int] = {}
     for edge in edges:
@@ -364,6 +365,33 @@ def _max_scaled(values: np.ndarray) -> np.ndarray:
 
 def influence_rows(results: Iterable[ScopeInfluence]) -> list[AuthorInfluence]:
     return [row for result in results for row in result.rows()]
+
+
+def influence_columns(results: Sequence[ScopeInfluence]) -> Iterator[store.InfluenceColumns]:
+    """The results as the store's columns, scope by scope: what the stage stores, with the
+    values `rows()` gives but no object per row (a 1M-edge window has a million rows)."""
+    names: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per node list (scopes share one)
+    for result in results:
+        if id(result.nodes) not in names:
+            platforms, authors = zip(*result.nodes, strict=True) if result.nodes else ((), ())
+            names[id(result.nodes)] = (_utf8(platforms), _utf8(authors))
+        platform, author = names[id(result.nodes)]
+        raw = result.raw
+        yield store.InfluenceColumns(
+            topic_id=result.scope.topic_id, product_area=result.scope.product_area,
+            platform=platform[result.members], author_id=author[result.members],
+            **result.components, score=result.scores, rank=result.ranks,
+            is_leader=result.leaders, audience=raw["audience"], received=raw["received"],
+            platform_counts=raw["counted"], engagement=raw["engagement"],
+            distinct_amplifiers=raw["amplifiers"], pagerank=raw["pagerank"],
+            topic_pagerank=raw["topic_pagerank"], posts=raw["posts"],
+            active_days=raw["active_days"], consistency_days=result.consistency_days,
+            weights=result.weights,
+        )  # fmt: skip
+
+
+def _utf8(texts: Sequence[str]) -> np.ndarray:
+    return np.strings.encode(np.asarray(texts, dtype=np.str_), "utf-8")
 
 
 def explain(row: AuthorInfluence) -> float:

@@ -6,7 +6,7 @@ campaign findings read what it stores). A rerun of the same window rewrites the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,15 +17,15 @@ from echolot.config import Campaign, ProjectConfig
 from echolot.errors import ConfigError
 from echolot.facts import intent_threshold, owned_authors
 from echolot.matching import hashtag_pattern
+from echolot.store.evidence import scoped_posts
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
 from reach.influence import (
     ActiveDay,
-    AuthorInfluence,
     EdgeFacts,
     PostFacts,
     compute_influence,
-    influence_rows,
+    influence_columns,
     strongest_edges,
 )
 from reach.kpi import ChainInputs, SentimentPost, compute_chain
@@ -54,54 +54,35 @@ def update_reach(
         edges = store.interaction_edges(cur, start, end)
         active = store.active_days(cur, end - timedelta(days=settings.consistency_days), end)
         owned = owned_authors(cur, config.campaigns)
-        rows = influence_rows(
-            compute_influence(
-                [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
-                strongest_edges(
-                    (
-                        (e.source_post_id, _edge_facts(e))
-                        for e in edges
-                        if e.source_author_id and e.target_author_id
-                    ),
-                    settings.edge_weights.model_dump(),
+        results = compute_influence(
+            [_post_facts(p) for p in posts if p["in_window"] and p["author_id"]],
+            strongest_edges(
+                (
+                    (e.source_post_id, _edge_facts(e))
+                    for e in edges
+                    if e.source_author_id and e.target_author_id
                 ),
-                [
-                    ActiveDay((a.platform, a.author_id), a.day, a.topic_id, tuple(a.areas))
-                    for a in active
-                ],
-                settings,
-                window_end=end,
-                owned=frozenset(owned),
-            )
+                settings.edge_weights.model_dump(),
+            ),
+            [
+                ActiveDay((a.platform, a.author_id), a.day, a.topic_id, tuple(a.areas))
+                for a in active
+            ],
+            settings,
+            window_end=end,
+            owned=frozenset(owned),
         )
-        store.replace_influence(
-            cur,
-            config.project,
-            start,
-            end,
-            [_influence_row(config.project, start, end, r) for r in rows],
+        # Straight from the result arrays (a million rows for a large window).
+        stored = store.replace_influence_columns(
+            cur, config.project, start, end, influence_columns(results)
         )
         reaches = post_reaches([_cascade_post(p) for p in posts], settings.audience_overlap)
         store.upsert_post_reach(
             cur,
-            [
-                store.PostReachRow(
-                    post_id=r.post_id,
-                    root_post_id=r.root_post_id,
-                    parent_post_id=r.parent_post_id,
-                    author_audience=r.author_audience,
-                    potential_impressions=r.potential_impressions,
-                    actual_impressions=r.actual_impressions,
-                    cascade_size=r.cascade_size,
-                    cascade_depth=r.cascade_depth,
-                    amplifiers=r.amplifiers,
-                    as_of=end,
-                )
-                for r in reaches.values()
-            ],
+            [store.PostReachRow(**asdict(r), as_of=end) for r in reaches.values()],
         )
-    report.influence_rows = len(rows)
-    report.leaders = sum(1 for r in rows if r.is_leader)
+    report.influence_rows = stored
+    report.leaders = sum(int(r.leaders.sum()) for r in results)
     report.posts_with_reach = len(reaches)
     for campaign in config.campaigns:
         overlap = (max(start, campaign.start), min(end, campaign.end))
@@ -154,10 +135,8 @@ def campaign_chain(
             leaders=leaders,
             brands=config.brands,
             competitors=config.competitors,
-            window_posts=_sentiment_posts(store.finding_posts(cur, start, end)),
-            baseline_posts=_sentiment_posts(
-                store.finding_posts(cur, baseline_start, campaign.start)
-            ),
+            window_posts=_sentiment_posts(scoped_posts(cur, start, end)),
+            baseline_posts=_sentiment_posts(scoped_posts(cur, baseline_start, campaign.start)),
             audience_overlap=config.influence.audience_overlap,
             intent_threshold=intent_threshold(config),
         )
@@ -210,29 +189,6 @@ def _edge_facts(edge: store.InteractionEdge) -> EdgeFacts:
         kind=edge.kind,
         topic_id=edge.topic_id,
         areas=tuple(edge.areas),
-    )
-
-
-def _influence_row(
-    project: str, start: datetime, end: datetime, row: AuthorInfluence
-) -> store.InfluenceRow:
-    platform, author_id = row.author
-    return store.InfluenceRow(
-        project=project,
-        window_start=start,
-        window_end=end,
-        topic_id=row.scope.topic_id,
-        product_area=row.scope.product_area,
-        platform=platform,
-        author_id=author_id,
-        potential_reach=row.potential_reach,
-        amplification=row.amplification,
-        centrality=row.centrality,
-        consistency=row.consistency,
-        score=row.score,
-        rank=row.rank,
-        is_leader=row.is_leader,
-        details=row.details,
     )
 
 

@@ -3,6 +3,7 @@ planted opinion leaders at the top of their product areas and topics."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import networkx as nx
@@ -25,6 +26,7 @@ from reach.influence import (
     Scope,
     compute_influence,
     explain,
+    influence_columns,
     influence_rows,
 )
 from reach.stage import update_reach
@@ -290,3 +292,44 @@ def test_rerunning_the_window_changes_nothing(corpus) -> None:
     finally:
         conn.close()
     assert counts() == before
+
+
+def test_stored_columns_are_the_rows_values(db) -> None:
+    """The stage stores column-wise (binary COPY from the arrays); every stored value is the
+    one the row form gives, details jsonb included (ints stay ints, floats keep repr's form)."""
+    names = [x("hub"), x("a1"), x("a22222"), ("reddit", "ünïcode_name"), x("owned")]
+    posts = [post(names[0], 50_000, reposts=4), post(names[1], 100), post(names[2], 80_000),
+             post(names[3], 10, topic=8, areas=()), post(names[4], 10**9, topic=None)]  # fmt: skip
+    edges = [
+        EdgeFacts(names[1], names[0], "repost", 7, ("app",)),
+        EdgeFacts(names[2], names[0], "quote", 7, ("app", "pricing")),
+        EdgeFacts(names[3], names[0], "reply", None, ()),
+        EdgeFacts(names[0], names[3], "mention", 8, ()),
+        EdgeFacts(names[0], names[4], "mention", None, ()),
+    ]
+    active = [ActiveDay(names[0], (T0 - timedelta(days=d)).date(), 7, ("app",)) for d in range(3)]
+    results = compute_influence(posts, edges, active, InfluenceSettings(), END,
+                                frozenset({names[4]}))  # fmt: skip
+    start = END - timedelta(days=1)
+    with db, db.cursor() as cur:
+        store.write_batch(cur, "test", Batch(authors=[Author(p, a) for p, a in names]))
+        stored = store.replace_influence_columns(cur, "p", start, END, influence_columns(results))
+    rows = influence_rows(results)
+    assert stored == len(rows) > 10 and any(r.rank is None for r in rows)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT topic_id, product_area, platform, author_id, potential_reach, "
+                    "amplification, centrality, consistency, score, rank, is_leader, "
+                    "details::text, window_start, window_end FROM author_influence")  # fmt: skip
+        found = {(r[0], r[1], r[2], r[3]): r[4:] for r in cur.fetchall()}
+        expected = {}
+        for r in rows:
+            cur.execute("SELECT %s::jsonb::text", (json.dumps(r.details),))
+            expected[(r.scope.topic_id, r.scope.product_area, *r.author)] = (
+                r.potential_reach, r.amplification, r.centrality, r.consistency, r.score,
+                r.rank, r.is_leader, cur.fetchone()[0], start, END,
+            )  # fmt: skip
+    assert found == expected
+    # A rerun of the window replaces its rows.
+    with db, db.cursor() as cur:
+        assert store.replace_influence_columns(cur, "p", start, END, influence_columns(results))
+    assert count(db, "author_influence") == len(rows)

@@ -11,13 +11,21 @@ function lives in the module of the stage that owns its tables:
 - `topics`: the topic horizon, live topics, topic events and topic assignments.
 - `reach`: cascades, interaction edges, active days, influence, post reach, campaign KPIs and
   campaign look-ups.
-- `findings`: the posts detectors judge, topic summaries, embeddings and evidence; findings.
+- `evidence`: the posts detectors judge, with their brand scope, and every post a finding
+  rests on.
+- `findings`: findings, topic summaries, embeddings and the posts a digest quotes.
 - `routing`: digests with their outbox messages, deliveries, and the outbox relay.
+- `delivery`: per-channel delivery, parked messages, digest links, feedback.
 - `operations`: runs, watermarks and changed days, table counts, retention, forgetting and
   tombstones, read-only access to the reporting views.
 
 Rows pass as named tuples (`FindingRow`, `ScoreRow`, `InfluenceRow`, ...), each defined beside
 the function that writes or returns it; its fields are the table's columns in order.
+
+Facts several queries need are SQL functions (migration 0013), so each has one definition:
+`LEFT JOIN LATERAL author_audience_at(p.platform, p.author_id, p.created_at) au ON true` (the
+author's audience at posting time, no row when never measured) and
+`LEFT JOIN LATERAL latest_sentiment(p.id) s ON true` (the newest labelled score).
 """
 
 from echolot.store.bulk import Cursor, Json, UpsertCounts
@@ -26,7 +34,6 @@ from echolot.store.findings import (
     embeddings_of,
     evidence_posts,
     finding_by_id,
-    finding_posts,
     findings_in_window,
     findings_of_kind_since,
     topic_summaries,
@@ -75,6 +82,7 @@ from echolot.store.operations import (
 )
 from echolot.store.reach import (
     AuthorDay,
+    InfluenceColumns,
     InfluenceRow,
     InteractionEdge,
     PostReachRow,
@@ -88,6 +96,7 @@ from echolot.store.reach import (
     posts_containing,
     reach_posts,
     replace_influence,
+    replace_influence_columns,
     upsert_campaign_kpi,
     upsert_post_reach,
 )
@@ -129,6 +138,7 @@ __all__ = [
     "FindingRow",
     "ForgetCounts",
     "HorizonPost",
+    "InfluenceColumns",
     "InfluenceRow",
     "InteractionEdge",
     "Json",
@@ -155,7 +165,6 @@ __all__ = [
     "embeddings_of",
     "evidence_posts",
     "finding_by_id",
-    "finding_posts",
     "findings_in_window",
     "findings_of_kind_since",
     "finish_run",
@@ -181,6 +190,7 @@ __all__ = [
     "reach_posts",
     "record_deliveries",
     "replace_influence",
+    "replace_influence_columns",
     "reporting_views",
     "retire_topic",
     "save_checkpoint",

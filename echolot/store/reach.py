@@ -3,12 +3,15 @@ post reach and campaign KPI chains it writes; campaign look-ups."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+import numpy as np
 import psycopg2.extras
 
+from echolot.store import bulk
 from echolot.store.bulk import Cursor, Json, UpsertCounts, copy_upsert, dict_rows
 
 # One parent per post (a repost beats a quote beats a reply), for the cascade trees.
@@ -20,20 +23,6 @@ _PARENT_LINKS = """
     WHERE i.kind IN ('repost', 'quote', 'reply') AND i.target_post_id <> ''
       AND c.id <> t.id AND c.created_at < %(end)s
     ORDER BY c.id, CASE i.kind WHEN 'repost' THEN 0 WHEN 'quote' THEN 1 ELSE 2 END, t.id
-"""
-
-
-# Followers (X) or karma (Reddit) at posting time: the last snapshot before the post, else the
-# first one after it.
-_AUDIENCE_AT_POSTING = """
-    LEFT JOIN LATERAL (
-        SELECT COALESCE(s.followers, s.karma) AS audience FROM author_snapshots s
-        WHERE s.platform = p.platform AND s.author_id = p.author_id
-        ORDER BY s.observed_at <= p.created_at DESC,
-                 CASE WHEN s.observed_at <= p.created_at THEN s.observed_at END DESC,
-                 s.observed_at
-        LIMIT 1
-    ) au ON true
 """
 
 
@@ -71,12 +60,8 @@ def reach_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, A
         LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
         LEFT JOIN post_nlp n ON n.post_id = p.id
         LEFT JOIN topics tp ON tp.id = n.topic_id
-        {_AUDIENCE_AT_POSTING}
-        LEFT JOIN LATERAL (
-            SELECT sentiment_polarity FROM post_scores
-            WHERE post_id = p.id AND sentiment_label IS NOT NULL
-            ORDER BY scored_at DESC LIMIT 1
-        ) sc ON true
+        LEFT JOIN LATERAL author_audience_at(p.platform, p.author_id, p.created_at) au ON true
+        LEFT JOIN LATERAL latest_sentiment(p.id) sc ON true
         ORDER BY p.id
         """,
         {"start": start, "end": end},
@@ -182,6 +167,115 @@ def replace_influence(
         cur, "author_influence", _INFLUENCE_COLUMNS, as_json, key=_INFLUENCE_COLUMNS[:7],
         update={**{c: f"EXCLUDED.{c}" for c in _INFLUENCE_COLUMNS[7:]}, "computed_at": "now()"},
     )  # fmt: skip
+
+
+class InfluenceColumns(NamedTuple):
+    """One scope's influence rows as columns (index j = the scope's j-th author): what
+    `replace_influence_columns` stores without a Python object per row. Names are UTF-8 'S'
+    arrays; rank 0 = not eligible (stored NULL); the figures behind the components become
+    the row's `details` as `InfluenceRow.details` holds them."""
+
+    topic_id: int
+    product_area: str
+    platform: np.ndarray
+    author_id: np.ndarray
+    potential_reach: np.ndarray
+    amplification: np.ndarray
+    centrality: np.ndarray
+    consistency: np.ndarray
+    score: np.ndarray
+    rank: np.ndarray
+    is_leader: np.ndarray
+    audience: np.ndarray
+    received: np.ndarray  # (4, rows): repost, quote, reply, mention
+    platform_counts: np.ndarray  # (4, rows): reposts, quotes, replies, likes
+    engagement: np.ndarray
+    distinct_amplifiers: np.ndarray
+    pagerank: np.ndarray
+    topic_pagerank: np.ndarray | None  # None: the "all" scope
+    posts: np.ndarray
+    active_days: np.ndarray
+    consistency_days: int
+    weights: dict[str, float]
+
+
+_BLOCK_ROWS = 32_768  # rows per COPY block: bounds memory, keeps client and server both busy
+
+
+def replace_influence_columns(
+    cur: Cursor, project: str, start: datetime, end: datetime, scopes: Iterable[InfluenceColumns]
+) -> int:
+    """`replace_influence` for column-wise results: the window's old rows deleted, the new ones
+    sent in one binary COPY built from the arrays; returns the rows stored."""
+    cur.execute(
+        "DELETE FROM author_influence WHERE project = %s AND window_start = %s AND window_end = %s",
+        (project, start, end),
+    )
+    window = (
+        bulk.binary_text_value(project)
+        + bulk.binary_timestamptz_value(start)
+        + bulk.binary_timestamptz_value(end)
+    )
+    return bulk.copy_binary_blocks(
+        cur,
+        "author_influence",
+        _INFLUENCE_COLUMNS,
+        (block for scope in scopes for block in _influence_blocks(window, scope)),
+    )
+
+
+def _influence_blocks(window: bytes, scope: InfluenceColumns) -> Iterator[list[np.ndarray]]:
+    """The scope's rows in blocks of one binary layout: same name lengths, rank NULL or not."""
+    prefix = (
+        window + bulk.binary_int8_value(scope.topic_id) + bulk.binary_text_value(scope.product_area)
+    )
+    layout = (
+        np.strings.str_len(scope.platform).astype(np.int64) * 4096
+        + np.strings.str_len(scope.author_id).astype(np.int64)
+    ) * 2 + (scope.rank == 0)
+    order = np.argsort(layout, kind="stable")
+    bounds = np.flatnonzero(np.diff(layout[order])) + 1
+    for group in np.split(order, bounds):
+        for at in range(0, len(group), _BLOCK_ROWS):
+            rows = group[at : at + _BLOCK_ROWS]
+            yield _influence_fields(prefix, scope, rows)
+
+
+def _influence_fields(prefix: bytes, scope: InfluenceColumns, rows: np.ndarray) -> list[np.ndarray]:
+    size = len(rows)
+    platform, author = scope.platform[rows], scope.author_id[rows]
+    rank = scope.rank[rows]
+    return [
+        bulk.binary_constant(prefix, size),  # project, window, topic_id, product_area
+        bulk.binary_bytes(platform.astype(f"S{max(len(platform[0]), 1)}")),
+        bulk.binary_bytes(author.astype(f"S{max(len(author[0]), 1)}")),
+        *(bulk.binary_float8(getattr(scope, c)[rows]) for c in _INFLUENCE_COLUMNS[7:12]),
+        bulk.binary_null(size) if rank[0] == 0 else bulk.binary_int(rank, 4),
+        bulk.binary_bool(scope.is_leader[rows]),
+        bulk.binary_bytes(_details_json(scope, rows)),
+    ]
+
+
+def _details_json(scope: InfluenceColumns, rows: np.ndarray) -> np.ndarray:
+    """jsonb bodies (version byte 1, then the JSON text) with the keys and number forms of
+    json.dumps(InfluenceRow.details): ints as ints, floats as repr, no topic PageRank: null."""
+    ints, floats = bulk.int_text, bulk.float_text
+    received, counted = scope.received[:, rows], scope.platform_counts[:, rows]
+    topic = b"null" if scope.topic_pagerank is None else floats(scope.topic_pagerank[rows])
+    tail = json.dumps({"consistency_days": scope.consistency_days, "weights": scope.weights})
+    pieces = [
+        b'\x01{"audience":', ints(scope.audience[rows]),
+        b',"received":{"repost":', ints(received[0]), b',"quote":', ints(received[1]),
+        b',"reply":', ints(received[2]), b',"mention":', ints(received[3]),
+        b'},"platform_counts":{"reposts":', ints(counted[0]), b',"quotes":', ints(counted[1]),
+        b',"replies":', ints(counted[2]), b',"likes":', ints(counted[3]),
+        b'},"engagement":', floats(scope.engagement[rows]),
+        b',"distinct_amplifiers":', ints(scope.distinct_amplifiers[rows]),
+        b',"pagerank":', floats(scope.pagerank[rows]), b',"topic_pagerank":', topic,
+        b',"posts":', ints(scope.posts[rows]), b',"active_days":', ints(scope.active_days[rows]),
+        b"," + tail[1:].encode(),
+    ]  # fmt: skip
+    return bulk.json_block(pieces, len(rows))
 
 
 def opinion_leaders(
