@@ -95,6 +95,12 @@ def copy_upsert(
     # ON CONFLICT cannot touch one row twice in a statement, so keep the last of each key.
     key_index = [columns.index(k) for k in key]
     unique = list({tuple(row[i] for i in key_index): row for row in rows}.values())
+    staging = _empty_staging(cur, table)
+    _copy_rows(cur, staging, columns, unique)
+    return _merge_staging(cur, table, columns, key, update, changed_when, len(unique))
+
+
+def _empty_staging(cur: Cursor, table: str) -> str:
     staging = f"staging_{table}"
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
@@ -103,7 +109,20 @@ def copy_upsert(
     # Empty unless this table was already upserted in this transaction; DELETE is cheaper
     # than TRUNCATE on a temp table that is usually empty.
     cur.execute(f"DELETE FROM {staging}")
-    _copy_rows(cur, staging, columns, unique)
+    return staging
+
+
+def _merge_staging(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    update: dict[str, str] | None,
+    changed_when: str | None,
+    staged: int,
+) -> UpsertCounts:
+    """One INSERT .. ON CONFLICT from the staging table (rows unique by key)."""
+    staging = f"staging_{table}"
     column_list = ", ".join(columns)
     if update:
         assignments = ", ".join(f"{col} = {expr}" for col, expr in update.items())
@@ -119,7 +138,7 @@ def copy_upsert(
     flags = [row[0] for row in cur.fetchall()]
     inserted = sum(flags)
     updated = len(flags) - inserted
-    return UpsertCounts(inserted, updated, len(unique) - len(flags))
+    return UpsertCounts(inserted, updated, staged - len(flags))
 
 
 def dict_rows(cur: Cursor) -> list[dict[str, Any]]:
@@ -137,6 +156,7 @@ def dict_rows(cur: Cursor) -> list[dict[str, Any]]:
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags 0, no header extension
 _COPY_TRAILER = b"\xff\xff"
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_FLOAT4_OID = 700
 # repr() of a float64 needs at most 24 characters ('-1.2345678901234567e-100').
 FLOAT_TEXT_WIDTH = 24
 
@@ -171,6 +191,19 @@ def binary_bytes(values: np.ndarray) -> np.ndarray:
     """text (or a jsonb body) from an 'S' array whose every value has the array's full width."""
     width = values.dtype.itemsize
     return _prefixed(width, np.ascontiguousarray(values).view(np.uint8).reshape(-1, width))
+
+
+def binary_float4_arrays(matrix: np.ndarray) -> np.ndarray:
+    """real[] values, one row of `matrix` each (exact: IEEE single bytes, no text)."""
+    rows, width = matrix.shape
+    header = struct.pack(">iiiii", 1, 0, _FLOAT4_OID, width, 1)  # 1-D, no NULLs, lower bound 1
+    elements = np.empty((rows, width, 8), np.uint8)
+    elements[:, :, :4] = np.frombuffer(struct.pack(">i", 4), np.uint8)
+    elements[:, :, 4:] = np.ascontiguousarray(matrix, ">f4").view(np.uint8).reshape(rows, width, 4)
+    body = np.concatenate(
+        [binary_constant(header, rows), elements.reshape(rows, width * 8)], axis=1
+    )
+    return _prefixed(body.shape[1], body)
 
 
 def binary_constant(value: bytes, rows: int) -> np.ndarray:
@@ -259,6 +292,22 @@ class _Chunks(io.RawIOBase):
         size = len(self._pending) if size is None or size < 0 else size
         out, self._pending = self._pending[:size], self._pending[size:]
         return bytes(out)
+
+
+def copy_upsert_blocks(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    blocks: Iterable[Sequence[np.ndarray]],
+    key: Sequence[str],
+    update: dict[str, str] | None = None,
+) -> UpsertCounts:
+    """copy_upsert for binary blocks (copy_binary_blocks); the rows must be unique by key."""
+    staging = _empty_staging(cur, table)
+    staged = copy_binary_blocks(cur, staging, columns, blocks)
+    if not staged:
+        return UpsertCounts()
+    return _merge_staging(cur, table, columns, key, update, None, staged)
 
 
 def copy_binary_blocks(

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from echolot.store import bulk
 from echolot.store.bulk import Cursor, Json, UpsertCounts, copy_upsert
 
 
@@ -66,10 +69,18 @@ def upsert_post_nlp(cur: Cursor, rows: Sequence[PostNlpRow]) -> UpsertCounts:
 
 
 def upsert_embeddings(cur: Cursor, model: str, rows: Sequence[tuple[int, Sequence[float]]]) -> None:
-    copy_upsert(
-        cur, "post_embeddings", ("post_id", "model", "embedding"),
-        [(post_id, model, [float(x) for x in vector]) for post_id, vector in rows],
-        key=("post_id",), update={"model": "EXCLUDED.model", "embedding": "EXCLUDED.embedding"},
+    """Vectors stored as real[] by binary COPY straight from one float32 matrix (no Python
+    float per element: a batch of 1,000 posts has 384,000)."""
+    latest = dict(rows)  # the last vector of a post given twice
+    if not latest:
+        return
+    ids = np.fromiter(latest, np.int64, len(latest))
+    vectors = np.stack([np.asarray(v, np.float32) for v in latest.values()])
+    model_field = bulk.binary_constant(bulk.binary_text_value(model), len(ids))
+    fields = [bulk.binary_int(ids, 8), model_field, bulk.binary_float4_arrays(vectors)]
+    bulk.copy_upsert_blocks(
+        cur, "post_embeddings", ("post_id", "model", "embedding"), [fields], key=("post_id",),
+        update={"model": "EXCLUDED.model", "embedding": "EXCLUDED.embedding"},
     )  # fmt: skip
 
 
