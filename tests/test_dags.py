@@ -88,8 +88,10 @@ def test_dagbag_has_every_project_dag_and_no_import_errors(tmp_path: Path) -> No
                                    ["find_changed", ["alert"]], ["influence", ["find_changed"]],
                                    ["plan_analysis", ["analyse"]], ["relay_alerts", []],
                                    ["topics", ["influence"]]],
-        "echolot_lumora_digest_sales": [["deliver", ["relay"]], ["relay", []]],
-        "echolot_lumora_digest_product": [["deliver", ["relay"]], ["relay", []]],
+        "echolot_lumora_digest_sales": [["deliver", ["relay"]], ["relay", ["to_channels"]],
+                                        ["to_channels", []]],
+        "echolot_lumora_digest_product": [["deliver", ["relay"]], ["relay", ["to_channels"]],
+                                          ["to_channels", []]],
         "echolot_lumora_maintenance": [["purge_and_forget", ["retry_outbox"]],
                                        ["retry_outbox", []]],
     }  # fmt: skip
@@ -145,6 +147,8 @@ def chain(tmp_path: Path, database_url: str, amqp_url: str):
         {"name": "x_live", "type": "x", "queries": ["lumora"]},
         {"name": "reddit_live", "type": "reddit", "subreddits": ["smarthome"]},
     ]
+    for team in config["teams"].values():
+        team.pop("deliver", None)  # this test reads the queue itself; test_deliver.py has channels
     config_dir = tmp_path / "config"
     config_dir.mkdir()
     (config_dir / f"{project}.yaml").write_text(yaml.safe_dump(config))

@@ -12,7 +12,8 @@ other project's DAGs stay. Per project `p`:
                           day; alerts; updates echolot_p_findings.
 - echolot_p_digest_<team> on the team's cadence (send time and time zone from the project
                           file), or on echolot_p_findings for `immediate`: the team's digest of
-                          findings completed in the interval, then the outbox relay.
+                          findings completed in the interval, then the outbox relay, then
+                          delivery to the team's channels (`deliver:` in the project file).
 - echolot_p_maintenance   on `schedule.maintenance`: retention purge, deletions re-applied,
                           outbox retries.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
 
 from echolot import sources
-from echolot.app.airflow_support import cadence_cron, stages
+from echolot.app.airflow_support import airflow_connection, cadence_cron, stages
 from echolot.config import ProjectConfig, load_config
 
 START = datetime(2026, 11, 1)
@@ -198,7 +199,7 @@ def build_digest(config: ProjectConfig, path: Path, team_name: str) -> None:
         schedule=schedule,
         doc_md=_about(config, path, f"Digest for team `{team_name}`")
         + f"\n\nOn {when}: the team's condensed digest of the findings completed in the "
-        "interval, queued in the outbox, then relayed.",
+        "interval, queued in the outbox, relayed, then handed to the team's channels.",
         **COMMON,
         tags=["echolot", config.project, "digest"],
     )
@@ -219,7 +220,17 @@ def build_digest(config: ProjectConfig, path: Path, team_name: str) -> None:
             """Publish the digest from the outbox when a broker is configured."""
             return stages().relay()
 
-        deliver() >> relay()
+        @task
+        def to_channels() -> list:
+            """Hand the team's waiting digests to its channels (e-mail, Slack, Teams), each
+            once; parked messages are tried again. Skipped when the team has no channels."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            if not config.teams[team_name].deliver:
+                raise AirflowSkipException(f"team {team_name} has no channels (deliver:)")
+            return stages().to_channels(path, team_name, lookup=airflow_connection)
+
+        deliver() >> relay() >> to_channels()
 
     digest()
 
