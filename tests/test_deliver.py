@@ -380,3 +380,43 @@ def test_cli_deliver_reports_per_team_and_exits_2_when_a_secret_is_missing(
     assert len(smtp.messages) == 1 and hooks.received("/product/slack") == []
     unknown = CliRunner().invoke(app, ["deliver", "--config", str(path), "--team", "legal"])
     assert unknown.exit_code == 1 and "no team 'legal'" in unknown.stderr
+
+
+def test_the_airflow_task_entry_point_reads_webhooks_from_named_connections(
+    db, receivers, tmp_path, monkeypatch
+) -> None:
+    """`echolot.tasks.to_channels`, as the digest DAG's task calls it: a Slack webhook from a
+    connection in Airflow's own shape (host = service URL, password = token path), and a Teams
+    one from `AIRFLOW_CONN_<ID>` (what a lookup outside Airflow reads)."""
+    import json
+
+    import yaml
+
+    from echolot import tasks
+    from routing.channels import ConnectionInfo
+
+    smtp, hooks = receivers
+    config = project_config(MAIL)
+    produce(db, config)
+    product = config.teams["product"].model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    product["deliver"][1:] = [{"type": "slack", "webhook_connection": "echolot_slack_product"},
+                              {"type": "teams", "webhook_connection": "echolot_teams_product"}]  # fmt: skip
+    path = tmp_path / "lumora.yaml"
+    path.write_text(yaml.safe_dump({"project": "lumora", "brands": [{"name": "Lumora"}],
+                                    "sources": [{"name": "x", "type": "x", "queries": ["lumora"]}],
+                                    "teams": {"product": product}}))  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_ECHOLOT_TEAMS_PRODUCT",
+                       json.dumps({"conn_type": "http", "password": hooks.url("/product/teams")}))  # fmt: skip
+
+    def airflow_like(conn_id: str) -> ConnectionInfo | None:
+        if conn_id == "echolot_slack_product":
+            return ConnectionInfo(conn_type="slackwebhook", host=hooks.url(""),
+                                  password="product/slack")  # fmt: skip
+        from routing.channels import environment_connection
+
+        return environment_connection(conn_id)
+
+    reports = tasks.to_channels(str(path), "product", lookup=airflow_like)
+    assert [(r["team"], r["delivered"], r["sent"]) for r in reports] == [("product", 1, 3)]
+    assert len(hooks.received("/product/slack")) == len(hooks.received("/product/teams")) == 1
+    assert len(smtp.messages) == 1
