@@ -174,8 +174,11 @@ def test_broker_cut_mid_consumption_redelivers_without_a_duplicate(
 
 
 def test_a_channel_down_parks_the_message_and_a_later_run_delivers_it(
-    db, amqp_url, exchange_name, receivers, dead_letter_cleanup
+    db, amqp_url, exchange_name, receivers, dead_letter_cleanup, caplog
 ) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     smtp, hooks = receivers
     config = project_config(MAIL)
     produce(db, config)
@@ -205,6 +208,8 @@ def test_a_channel_down_parks_the_message_and_a_later_run_delivers_it(
     with db, db.cursor() as cur:
         cur.execute("SELECT count(*) FROM delivery_dead_letters WHERE resolved_at IS NULL")
         assert cur.fetchone()[0] == 0
+    assert "parked digest" in caplog.text
+    assert "/product/slack" not in caplog.text  # no log names a webhook URL
 
 
 def test_without_a_broker_the_outbox_is_read_and_each_message_sent_once(db, receivers) -> None:
@@ -420,3 +425,22 @@ def test_the_airflow_task_entry_point_reads_webhooks_from_named_connections(
     assert [(r["team"], r["delivered"], r["sent"]) for r in reports] == [("product", 1, 3)]
     assert len(hooks.received("/product/slack")) == len(hooks.received("/product/teams")) == 1
     assert len(smtp.messages) == 1
+
+
+def test_items_the_html_layout_does_not_show_get_their_links_at_the_end() -> None:
+    from routing.channels import Outgoing, OutgoingItem
+    from routing.channels.email import html_body
+
+    links = {"useful": "https://fb.example/u", "not_useful": "https://fb.example/n",
+             "wrong_team": "https://fb.example/w"}  # fmt: skip
+    items = [
+        OutgoingItem(1, "bug_report", "high", "Shown <b>here</b>", "product_area", "app", links),
+        OutgoingItem(2, "bug_report", "low", "Not in the page", "product_area", "app", links),
+    ]
+    page = ("<html><body><p><strong>Shown &lt;b&gt;here&lt;/b&gt;</strong></p>\n"
+            "<p>rest</p></body></html>")  # fmt: skip
+    message = Outgoing(1, 1, "lumora", "product", "digest", "en", "T", "W", "t", page, items)
+    html = html_body(message)
+    assert html.index('data-finding="1"') < html.index("<p>rest</p>")  # under its headline
+    assert html.index('data-finding="2"') > html.index("<p>rest</p>")  # in the closing section
+    assert html.count("https://fb.example/w") == 2 and html.rstrip().endswith("</html>")

@@ -7,6 +7,7 @@ let us find an item lists its links in a feedback section at the end, so no item
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
@@ -144,12 +145,12 @@ def html_body(message: Outgoing) -> str:
         if not item.feedback:
             continue
         # The renderer writes every headline once as <strong>headline</strong> closing its <p>.
-        anchor = f"<strong>{escape(' '.join(item.headline.split()))}</strong>\n</p>\n"
-        found = html.find(anchor, position)
-        if found < 0:
+        headline = re.escape(f"<strong>{escape(' '.join(item.headline.split()))}</strong>")
+        found = re.compile(headline + r"\s*</p>\s*").search(html, position)
+        if found is None:
             leftovers.append(item)
             continue
-        end = found + len(anchor)
+        end = found.end()
         html = html[:end] + _links_html(message, item) + html[end:]
         position = end
     extra = ""

@@ -3,11 +3,17 @@ transient failure from a permanent one. The URL is a secret: no error or log rep
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 
 from routing.channels.base import PermanentFailure, TransientFailure
+
+# httpx logs every request with its URL at INFO (httpcore its host at DEBUG); a webhook URL
+# is a secret.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 TIMEOUT_SECONDS = 15.0
 # Retry-After beyond this is not waited for inside one run: the message is parked instead.
