@@ -444,3 +444,29 @@ def test_items_the_html_layout_does_not_show_get_their_links_at_the_end() -> Non
     assert html.index('data-finding="1"') < html.index("<p>rest</p>")  # under its headline
     assert html.index('data-finding="2"') > html.index("<p>rest</p>")  # in the closing section
     assert html.count("https://fb.example/w") == 2 and html.rstrip().endswith("</html>")
+
+
+def test_slack_and_teams_renderings_stay_within_their_limits() -> None:
+    import json
+
+    from routing.channels import Outgoing, OutgoingItem, slack, teams
+
+    links = {r: f"https://echolot.example/feedback/{'t' * 80}?reaction={r}"
+             for r in ("useful", "not_useful", "wrong_team")}  # fmt: skip
+    items = [OutgoingItem(i, "bug_report", "high", f"Finding {i} <@here> & " + "long " * 900,
+                          "product_area", "app", links) for i in range(60)]  # fmt: skip
+    message = Outgoing(7, 3, "lumora", "product", "digest", "en", "T" * 400, "Window: W", "t",
+                       "<html></html>", items, "https://echolot.example/digest/x")  # fmt: skip
+    block_kit = slack.render(message)
+    assert len(block_kit["blocks"]) <= slack.MAX_BLOCKS
+    sections = [b["text"]["text"] for b in block_kit["blocks"] if b["type"] == "section"]
+    assert len(sections) == 22 and all(len(text) <= 3000 for text in sections)
+    assert "&lt;@here&gt; &amp;" in sections[0]  # no mention, no markup from a headline
+    assert len(block_kit["blocks"][0]["text"]["text"]) <= 150
+    assert "… and 38 more in the full digest." in json.dumps(block_kit, ensure_ascii=False)
+    card = teams.render(message)
+    size = len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+    assert size <= teams.MAX_CARD_BYTES
+    body = card["attachments"][0]["content"]["body"]
+    shown = sum(1 for b in body if b["type"] == "Container")
+    assert 0 < shown < 60 and body[-1]["text"] == f"… and {60 - shown} more in the full digest."
