@@ -126,12 +126,26 @@ def test_owned_accounts_are_scored_but_never_lead() -> None:
 
 
 def test_leaders_by_percentile() -> None:
-    posts = [post(x(f"u{i}"), 10 * (i + 1)) for i in range(10)]
+    # Audiences above influence.leader_evidence.min_audience: every author may lead.
+    posts = [post(x(f"u{i}"), 1000 * (i + 1)) for i in range(10)]
     settings = InfluenceSettings.model_validate({"leaders": {"top_percentile": 20}})
     rows = [
         r for r in influence_rows(compute_influence(posts, [], [], settings, END)) if r.scope == ALL
     ]
     assert sorted(r.author for r in rows if r.is_leader) == [x("u8"), x("u9")]
+
+
+def test_a_leader_needs_a_measured_audience_or_amplification() -> None:
+    # Tiny audiences and nobody passing anything on: ranks, but no opinion leader.
+    quiet = [post(x(f"q{i}"), 10 * (i + 1)) for i in range(5)]
+    rows = influence_rows(compute_influence(quiet, [], [], InfluenceSettings(), END))
+    assert [r for r in rows if r.is_leader] == [] and {r.rank for r in rows} >= {1, 2, 3}
+    # No follower figures at all, but five reposts, quotes and replies: that is evidence.
+    posts = [post(x("voice"), 0), *[post(x(f"f{i}"), 0) for i in range(5)]]
+    edges = [EdgeFacts(x(f"f{i}"), x("voice"), kind, 7, ("app",))
+             for i, kind in enumerate(["repost", "quote", "reply", "repost", "reply"])]  # fmt: skip
+    rows = influence_rows(compute_influence(posts, edges, [], InfluenceSettings(), END))
+    assert {r.author for r in rows if r.is_leader} == {x("voice")}
 
 
 def test_empty_input_gives_no_rows() -> None:
