@@ -78,48 +78,6 @@ def findings_in_window(
     return dict_rows(cur)
 
 
-def finding_posts(cur: Cursor, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Every post created in [start, end) with what the detectors judge it by.
-
-    `reach` is the author's audience (followers, or karma on Reddit) as last observed on or
-    before the day of the post, else as first observed.
-    """
-    cur.execute(
-        """
-        SELECT p.id, p.platform, p.created_at, p.text, p.url, p.kind, p.author_id,
-               a.username, n.lang, COALESCE(n.intents, '{}'::jsonb) AS intents,
-               COALESCE(n.product_areas, '{}') AS product_areas, n.topic_id,
-               s.sentiment_polarity AS polarity,
-               COALESCE(p.like_count, 0) + COALESCE(p.repost_count, 0)
-                 + COALESCE(p.quote_count, 0) + COALESCE(p.reply_count, 0)
-                 + COALESCE(p.score, 0) AS engagement,
-               COALESCE(r.reach, 0) AS reach
-        FROM posts p
-        LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
-        LEFT JOIN post_nlp n ON n.post_id = p.id
-        LEFT JOIN LATERAL (
-            SELECT sentiment_polarity FROM post_scores
-            WHERE post_id = p.id AND sentiment_label IS NOT NULL
-            ORDER BY scored_at DESC LIMIT 1
-        ) s ON true
-        LEFT JOIN LATERAL (
-            SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0)) AS reach
-            FROM author_snapshots
-            WHERE platform = p.platform AND author_id = p.author_id
-            ORDER BY observed_at <= p.created_at + interval '1 day' DESC,
-                     CASE WHEN observed_at <= p.created_at + interval '1 day'
-                          THEN -extract(epoch FROM observed_at)
-                          ELSE extract(epoch FROM observed_at) END
-            LIMIT 1
-        ) r ON true
-        WHERE p.created_at >= %s AND p.created_at < %s
-        ORDER BY p.created_at, p.id
-        """,
-        (start, end),
-    )
-    return dict_rows(cur)
-
-
 def withdraw_stale_findings(
     cur: Cursor, project: str, kind: str, start: datetime, end: datetime, kept: Sequence[tuple]
 ) -> int:
@@ -203,18 +161,17 @@ def embeddings_of(cur: Cursor, post_ids: Sequence[int]) -> dict[int, list[float]
 
 
 def evidence_posts(cur: Cursor, post_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """id -> what a digest quotes of a post: text, url, platform, author, time, reach."""
+    """id -> what a digest quotes of a post: text, url, platform, author, time, and `reach`,
+    the author's audience at posting time (0 when never measured)."""
     if not post_ids:
         return {}
     cur.execute(
         """
         SELECT p.id, p.platform, p.text, p.url, p.created_at, a.username AS author,
-               COALESCE((SELECT GREATEST(COALESCE(followers, 0), COALESCE(karma, 0))
-                         FROM author_snapshots
-                         WHERE platform = p.platform AND author_id = p.author_id
-                         ORDER BY observed_at DESC LIMIT 1), 0) AS reach
+               COALESCE(au.audience, 0) AS reach
         FROM posts p
         LEFT JOIN authors a ON a.platform = p.platform AND a.platform_id = p.author_id
+        LEFT JOIN LATERAL author_audience_at(p.platform, p.author_id, p.created_at) au ON true
         WHERE p.id = ANY(%s)
         """,
         (list(post_ids),),
