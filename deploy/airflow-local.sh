@@ -17,6 +17,7 @@
 #   AIRFLOW_LOCAL_BROKER    Celery broker (default amqp://guest:guest@127.0.0.1:5672//)
 #   AIRFLOW_LOCAL_QUEUE     Celery queue the tasks go to (default echolot_local): one per stack,
 #                           so two stacks on one broker never take each other's tasks
+#   AIRFLOW_LOCAL_DAGS      DAG folder (default dags/ of the repository)
 #   ECHOLOT_CONFIG_DIR      project files the DAGs are built from (default config/)
 #   ECHOLOT_DATABASE_URL, ECHOLOT_AMQP_URL, ECHOLOT_IMPORT_DIR  passed to the tasks unchanged
 #
@@ -49,7 +50,7 @@ export_settings() {
     export AIRFLOW_HOME="$HOME_DIR"
     export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
     export AIRFLOW__CORE__LOAD_EXAMPLES=False
-    export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
+    export AIRFLOW__CORE__DAGS_FOLDER="${AIRFLOW_LOCAL_DAGS:-$REPO/dags}"
     export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution/"
     export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin"
     # Workers on one host tell themselves apart by ECHOLOT_WORKER_NAME (task instances record it).
