@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from echolot import migrations
+from echolot import migrations, sources
+from echolot.app import airflow_pools
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "docker-compose.yml"
@@ -285,10 +286,15 @@ def test_airflow_init_migrates_both_databases_and_creates_the_admin() -> None:
     steps = ["airflow db migrate", "airflow users create", "echolot db migrate"]
     for step in steps:
         assert step in script, f"airflow-init does not run `{step}`"
-    # Every pool the DAGs assign tasks to must exist, or those tasks never start.
-    dag_source = (REPO / "dags" / "echolot_pipeline.py").read_text()
-    for pool in re.findall(r'"(echolot_\w+_api)"', dag_source):
-        assert f"airflow pools set {pool}" in script, f"airflow-init does not create pool {pool}"
+    # Every pool the DAGs assign tasks to must exist, or those tasks never start: the script
+    # creates each pool the source plug-ins name, as echolot.app.airflow_pools lists them.
+    assert "python -m echolot.app.airflow_pools" in script, "airflow-init does not list the pools"
+    # ($$ is compose's escape for a shell $.)
+    assert 'airflow pools set "$$pool" "$$slots" "$$text"' in script, (
+        "airflow-init does not create the listed pools"
+    )
+    listed = {pool for pool, _, _ in airflow_pools.pools()}
+    assert listed == set(sources.api_pools().values()) >= {"echolot_x_api", "echolot_reddit_api"}
     assert "--role Admin" in script, "airflow-init must create the admin user with --role Admin"
     env = environment(services()["airflow-init"])
     for key in ("AIRFLOW_ADMIN_USERNAME", "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_ADMIN_EMAIL"):
