@@ -18,9 +18,9 @@ import psycopg2.extensions
 from echolot import store
 from echolot.config import FindingKind, ProjectConfig, Severity, Team
 from routing import cadence, feedback
-from routing.condense import Condensed, condense, impact
+from routing.condense import condense, impact
 from routing.digest_items import build_view
-from routing.digest_view import DigestKind, DigestView
+from routing.digest_view import DigestKind
 from routing.render import render_html, render_markdown, render_text
 from routing.team_filter import wants
 
@@ -180,8 +180,8 @@ def _write(
         lambda g: impact(g, end, escalated=g.lead["id"] in escalated), digest=(kind, start, end),
     )  # fmt: skip
     shown = groups[: max(team.max_items, pinned)]
-    view = _view(cur, config, name, team, kind, start, end, shown, escalated,
-                 hidden=len(groups) - len(shown))  # fmt: skip
+    view = build_view(cur, config, name, team, kind, start, end, shown, escalated,
+                      hidden=len(groups) - len(shown))  # fmt: skip
     text, markdown, html = render_text(view), render_markdown(view), render_html(view)
     content_hash = hashlib.sha256((text + "\0" + html).encode("utf-8")).hexdigest()
     finding_ids = [f["id"] for group in shown for f in group.members]
@@ -215,18 +215,3 @@ def _write(
         ],
     )  # fmt: skip
     return DigestReport(name, digest_id, len(shown), queued, text, kind)
-
-
-def _view(
-    cur: store.Cursor,
-    config: ProjectConfig,
-    name: str,
-    team: Team,
-    kind: DigestKind,
-    start: datetime,
-    end: datetime,
-    shown: list[Condensed],
-    escalated: set[int],
-    hidden: int,
-) -> DigestView:
-    return build_view(cur, config, name, team, kind, start, end, shown, escalated, hidden)
