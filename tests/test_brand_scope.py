@@ -19,7 +19,7 @@ import pytest
 from echolot.app.pipeline import run_pipeline
 from echolot.config import load_config
 
-DAY = datetime(2026, 11, 9, tzinfo=UTC)
+DAY = datetime(2026, 11, 8, tzinfo=UTC)  # a Sunday: its week (2-9 Nov) ends in the run
 
 PROJECT = """
 project: scope_test
