@@ -27,6 +27,7 @@ from pathlib import Path
 
 from compose_fragments_de import GERMAN_KINDS
 from compose_fragments_en import ENGLISH_KINDS
+from corpus_rows import rows_not_from
 
 HERE = Path(__file__).resolve().parent
 SEED = 20261201
@@ -60,18 +61,7 @@ def compose(lang: str, kinds: list[Kind], taken: set[str]) -> list[dict[str, str
 
 
 def rebuilt(path: Path, lang: str, kinds: list[Kind]) -> str:
-    written = []
-    if path.exists():
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SystemExit(f"{path}:{number}: not JSON ({exc})") from None
-                if row.get("source") != "composed":
-                    written.append(row)
+    written = rows_not_from(path, "composed")
     taken = {dedupe_key(r["text"]) for r in written}
     rows = written + compose(lang, kinds, taken)
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

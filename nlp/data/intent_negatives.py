@@ -24,6 +24,8 @@ import re
 import sys
 from pathlib import Path
 
+from corpus_rows import rows_not_from
+
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "intent_train.jsonl"
 SOURCES = {"en": HERE / "sentiment_en.jsonl", "de": HERE / "sentiment_de.jsonl"}
@@ -68,18 +70,7 @@ def negatives(lang: str, path: Path) -> list[dict[str, object]]:
 
 
 def rebuilt() -> str:
-    written = []
-    if TARGET.exists():
-        with TARGET.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SystemExit(f"{TARGET}:{number}: not JSON ({exc})") from None
-                if row.get("source") != SOURCE_TAG:
-                    written.append(row)
+    written = rows_not_from(TARGET, SOURCE_TAG)
     seen = {row["text"] for row in written}
     copied = [
         row
