@@ -15,6 +15,7 @@ from typing import Any
 import psycopg2.extras
 
 from echolot.store.bulk import Cursor
+from echolot.store.routing import digest_row
 
 # Namespace of the advisory locks that keep two consumers off one outbox message.
 _LOCK_NAMESPACE = 0x45434C54  # "ECLT"
@@ -248,13 +249,8 @@ def digest_written_at(
     cur: Cursor, project: str, team: str, kind: str, window_start: datetime, window_end: datetime
 ) -> datetime | None:
     """When a digest was first written (None if it was not yet)."""
-    cur.execute(
-        "SELECT created_at FROM digests WHERE project = %s AND team = %s AND kind = %s "
-        "AND window_start = %s AND window_end = %s",
-        (project, team, kind, window_start, window_end),
-    )
-    row = cur.fetchone()
-    return row[0] if row else None
+    row = digest_row(cur, project, team, kind, window_start, window_end)
+    return row[1] if row else None
 
 
 def feedback_counts(

@@ -107,15 +107,23 @@ def record_deliveries(
     )
 
 
-def digest_exists(
+def digest_row(
     cur: Cursor, project: str, team: str, kind: str, window_start: datetime, window_end: datetime
-) -> int | None:
+) -> tuple[int, datetime] | None:
+    """(id, created_at) of the team's digest of this kind and window (None if not written)."""
     cur.execute(
-        "SELECT id FROM digests WHERE project = %s AND team = %s AND kind = %s "
+        "SELECT id, created_at FROM digests WHERE project = %s AND team = %s AND kind = %s "
         "AND window_start = %s AND window_end = %s",
         (project, team, kind, window_start, window_end),
     )
     row = cur.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def digest_exists(
+    cur: Cursor, project: str, team: str, kind: str, window_start: datetime, window_end: datetime
+) -> int | None:
+    row = digest_row(cur, project, team, kind, window_start, window_end)
     return row[0] if row else None
 
 
