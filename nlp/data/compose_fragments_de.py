@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import random
 
-
-def _url(rng: random.Random) -> str:
-    letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "https://t.co/" + "".join(rng.choice(letters) for _ in range(rng.randint(7, 10)))
-
-
-def _maybe(rng: random.Random, options: list[str], chance: float = 0.35) -> str:
-    return rng.choice(options) if rng.random() < chance else ""
-
+from compose_chance import maybe as _maybe
+from compose_chance import short_url as _url
 
 ORTE = [
     "Berlin",
