@@ -19,7 +19,6 @@ from typing import Any
 
 from echolot.config import Brand, Campaign
 from echolot.facts import campaign_post_ids, holds_intent
-from echolot.matching import term_pattern
 from reach.cascades import CascadePost, post_reaches
 from reach.graph import Node
 
@@ -36,6 +35,9 @@ class SentimentPost:
     text: str
     polarity: float | None
     intents: dict[str, float]
+    # Own brands and competitors the post is about, as the NLP stage stored them (after the
+    # relevance rules): the one definition of brand scope, never a second match on the text.
+    about: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,19 +178,15 @@ def _flows_through(
 
 
 def _outcomes(inputs: ChainInputs, campaign: list[dict[str, Any]]) -> dict[str, Any]:
-    own = term_pattern(t for b in inputs.brands for t in b.terms)
+    own = frozenset(b.name for b in inputs.brands)
     voices = {b.name: 0 for b in (*inputs.brands, *inputs.competitors)}
-    patterns = {b.name: term_pattern(b.terms) for b in (*inputs.brands, *inputs.competitors)}
     for post in inputs.window_posts:
-        for name, pattern in patterns.items():
-            if pattern and pattern.search(post.text):
-                voices[name] += 1
+        for name in post.about & voices.keys():
+            voices[name] += 1
     own_voice = sum(voices[b.name] for b in inputs.brands)
-    brand_posts = [p for p in inputs.window_posts if own and own.search(p.text)]
+    brand_posts = [p for p in inputs.window_posts if p.about & own]
     baseline = [
-        p.polarity
-        for p in inputs.baseline_posts
-        if p.polarity is not None and own and own.search(p.text)
+        p.polarity for p in inputs.baseline_posts if p.polarity is not None and p.about & own
     ]
 
     def holds(intents: dict[str, float], intent: str) -> bool:

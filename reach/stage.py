@@ -193,4 +193,8 @@ def _edge_facts(edge: store.InteractionEdge) -> EdgeFacts:
 
 
 def _sentiment_posts(rows: list[dict[str, Any]]) -> list[SentimentPost]:
-    return [SentimentPost(p["created_at"], p["text"], p["polarity"], p["intents"]) for p in rows]
+    return [
+        SentimentPost(p["created_at"], p["text"], p["polarity"], p["intents"],
+                      frozenset(p["brands"]) | frozenset(p["competitors"]))
+        for p in rows
+    ]  # fmt: skip
