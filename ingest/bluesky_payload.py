@@ -12,12 +12,19 @@ Bluesky posts cannot be edited; a deleted quoted post is a `viewNotFound` record
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from echolot.models import Author, AuthorSnapshot, Interaction, PostKind
-from ingest.records import Page, Unavailable, VersionedPost, guarded, quarantined
+from echolot.models import Author, AuthorSnapshot, PostKind
+from ingest.records import Page, Unavailable, VersionedPost, edge, guarded, quarantined
 from ingest.sanitize import clean_json, optional_text
-from ingest.validation import NormalizationError, iso_timestamp, optional_int, text_field
+from ingest.validation import (
+    NormalizationError,
+    informative_timestamp,
+    iso_timestamp,
+    optional_int,
+    text_field,
+)
 
 PLATFORM = "bluesky"
 _REPOST_REASON = "app.bsky.feed.defs#reasonRepost"
@@ -167,17 +174,7 @@ def _mentions(record: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _edge(kind: str, source: str, author: str | None, at: datetime, target: str,
-          target_author: str | None) -> Interaction:  # fmt: skip
-    return Interaction(
-        platform=PLATFORM,
-        kind=kind,  # type: ignore[arg-type]
-        source_post_id=source,
-        source_author_id=author,
-        created_at=at,
-        target_post_id=target,
-        target_author_id=target_author or "",
-    )
+_edge = partial(edge, PLATFORM)
 
 
 def _did_of(uri: str) -> str:
@@ -198,11 +195,7 @@ def _web_url(author: dict[str, Any], uri: str) -> str:
 
 
 def _author(profile: dict[str, Any]) -> Author:
-    created = profile.get("createdAt")
-    try:
-        created_at = iso_timestamp(created, where="profile") if created else None
-    except NormalizationError:
-        created_at = None
+    created_at = informative_timestamp(profile.get("createdAt"))
     return Author(
         platform=PLATFORM,
         platform_id=profile["did"],

@@ -21,7 +21,7 @@ from atproto_client import Client, models
 from atproto_client import exceptions as atp
 
 from echolot import store
-from echolot.errors import EcholotError, RetryableSourceError, SourceAccessError
+from echolot.errors import EcholotError, SourceAccessError
 from ingest import bluesky_payload
 from ingest.bluesky_plugin import APP_PASSWORD_ENV, HANDLE_ENV, BlueskySource
 from ingest.records import Page
@@ -55,12 +55,7 @@ def classify(exc: BaseException, policy: RetryPolicy, what: str) -> Retry | Echo
         exc.response.status_code if isinstance(exc, atp.RequestErrorBase) and exc.response else None
     )
     if isinstance(exc, atp.NetworkError) or (status is not None and status >= 500):
-        return Retry(
-            RetryableSourceError(
-                f"{what}: Bluesky API still failing after {policy.max_attempts} attempts "
-                f"({exc}); stored pages are kept"
-            )
-        )
+        return policy.transient(f"{what}: Bluesky API", str(exc))
     if isinstance(exc, atp.UnauthorizedError):
         return SourceAccessError(
             f"{what}: Bluesky rejected the credentials ({status}); check {HANDLE_ENV} and "

@@ -13,12 +13,19 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from echolot.models import Author, AuthorSnapshot, Interaction, PostKind
-from ingest.records import Page, VersionedPost, guarded, quarantined
+from echolot.models import Author, AuthorSnapshot, PostKind
+from ingest.records import Page, VersionedPost, edge, guarded, quarantined
 from ingest.sanitize import clean_json, clean_text, optional_text
-from ingest.validation import NormalizationError, iso_timestamp, optional_int, text_field
+from ingest.validation import (
+    NormalizationError,
+    informative_timestamp,
+    iso_timestamp,
+    optional_int,
+    text_field,
+)
 
 PLATFORM = "mastodon"
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -151,11 +158,7 @@ def _account(account: Any, where: str, page: Page, observed_at: datetime) -> str
     """The account's URL (its id across instances); its follower count as of the status."""
     if not isinstance(account, dict) or not isinstance(account.get("url"), str):
         raise NormalizationError(f"{where}: account.url missing")
-    created = account.get("created_at")
-    try:
-        created_at = iso_timestamp(created, where=where) if created else None
-    except NormalizationError:
-        created_at = None
+    created_at = informative_timestamp(account.get("created_at"))
     note = account.get("note")
     page.batch.authors.append(
         Author(
@@ -187,14 +190,4 @@ def _bare_author(mention: dict[str, Any]) -> Author:
     return Author(platform=PLATFORM, platform_id=mention["url"], username=username)
 
 
-def _edge(kind: str, source: str, author: str, at: datetime, target: str,
-          target_author: str | None) -> Interaction:  # fmt: skip
-    return Interaction(
-        platform=PLATFORM,
-        kind=kind,  # type: ignore[arg-type]
-        source_post_id=source,
-        source_author_id=author,
-        created_at=at,
-        target_post_id=target,
-        target_author_id=target_author or "",
-    )
+_edge = partial(edge, PLATFORM)

@@ -19,11 +19,11 @@ from mastodon import Mastodon
 from mastodon import errors as mastodon_errors
 
 from echolot import store
-from echolot.errors import RetryableSourceError, SourceAccessError
+from echolot.errors import SourceAccessError
 from ingest import mastodon_payload
 from ingest.mastodon_plugin import MastodonSource
 from ingest.report import SourceReport
-from ingest.retry import Retry, RetryPolicy
+from ingest.retry import RetryPolicy
 from ingest.writer import write_page
 
 
@@ -43,12 +43,7 @@ def classify(exc: BaseException, policy: RetryPolicy, what: str, api: Mastodon) 
     if isinstance(exc, mastodon_errors.MastodonRatelimitError):
         return policy.rate_limit_wait(api.ratelimit_reset, what=f"{what}: Mastodon API")
     if isinstance(exc, mastodon_errors.MastodonServerError | mastodon_errors.MastodonNetworkError):
-        return Retry(
-            RetryableSourceError(
-                f"{what}: Mastodon API still failing after {policy.max_attempts} attempts "
-                f"({type(exc).__name__}); stored pages are kept"
-            )
-        )
+        return policy.transient(f"{what}: Mastodon API", type(exc).__name__)
     if isinstance(exc, mastodon_errors.MastodonUnauthorizedError):
         return SourceAccessError(
             f"{what}: the instance rejected the access token (HTTP 401); check the token "

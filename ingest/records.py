@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
-from echolot.models import Batch, Post, Quarantined
+from echolot.models import Batch, Interaction, InteractionKind, Platform, Post, Quarantined
 from ingest.validation import NormalizationError
 
 T = TypeVar("T")
@@ -51,6 +52,12 @@ class Page:
         self.batch.extend(other.batch)
         self.unavailable.extend(other.unavailable)
         self.dropped_more += other.dropped_more
+
+
+def edge(platform: Platform, kind: InteractionKind, source: str, author: str | None, at: datetime,
+         target: str, target_author: str | None) -> Interaction:  # fmt: skip
+    """One interaction from a source post (target "" for a mention, target_author "" if unknown)."""
+    return Interaction(platform, kind, source, author, at, target, target_author or "")
 
 
 def revision_of(post: Post) -> int:

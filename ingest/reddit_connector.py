@@ -16,7 +16,7 @@ import prawcore
 from praw.models import Comment
 from praw.models.base import PRAWBase
 
-from echolot.errors import EcholotError, RetryableSourceError, SourceAccessError
+from echolot.errors import EcholotError, SourceAccessError
 from ingest.reddit_plugin import CLIENT_ID_ENV, CLIENT_SECRET_ENV, USER_AGENT_ENV
 from ingest.retry import Retry, RetryPolicy
 
@@ -48,12 +48,7 @@ def reddit_from_environment() -> praw.Reddit:
 def classify(exc: BaseException, policy: RetryPolicy, what: str) -> Retry | EcholotError | None:
     """prawcore's exceptions for the retry policy (praw already retried once on its own)."""
     if isinstance(exc, prawcore.ServerError | prawcore.RequestException | prawcore.TooManyRequests):
-        return Retry(
-            RetryableSourceError(
-                f"{what}: Reddit API still failing after {policy.max_attempts} attempts "
-                f"({type(exc).__name__}); stored pages are kept"
-            )
-        )
+        return policy.transient(f"{what}: Reddit API", type(exc).__name__)
     if isinstance(exc, prawcore.OAuthException):
         return SourceAccessError(
             f"{what}: Reddit rejected the app credentials; check {CLIENT_ID_ENV} and "

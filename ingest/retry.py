@@ -61,6 +61,14 @@ class RetryPolicy:
             )
         return Retry(RetryableSourceError(f"{what} still rate limited after retries"), wait)
 
+    def transient(self, what: str, detail: str, *, kept: str = "stored pages are kept") -> Retry:
+        """Retry a transient failure; when attempts run out, say how many failed and what stays."""
+        return Retry(
+            RetryableSourceError(
+                f"{what} still failing after {self.max_attempts} attempts ({detail}); {kept}"
+            )
+        )
+
     def call(self, action: Callable[[], T], classify: Classifier) -> T:
         """Run `action`, retrying what `classify` calls transient."""
         verdicts: dict[int, Retry | EcholotError | None] = {}

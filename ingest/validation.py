@@ -57,6 +57,15 @@ def iso_timestamp(value: Any, *, where: str, key: str = "created_at") -> datetim
     return parsed.astimezone(UTC)
 
 
+def informative_timestamp(value: Any) -> datetime | None:
+    """A time that only informs (when an account was created): None if absent or malformed, so a
+    profile's odd date never costs the post."""
+    try:
+        return iso_timestamp(value, where="profile") if value else None
+    except NormalizationError:
+        return None
+
+
 def epoch_timestamp(value: Any, *, where: str, key: str = "created_utc") -> datetime:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise NormalizationError(f"{where}: {key} must be seconds since the epoch")

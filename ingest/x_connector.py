@@ -14,7 +14,7 @@ from typing import Any
 import requests
 import tweepy
 
-from echolot.errors import EcholotError, RetryableSourceError, SourceAccessError
+from echolot.errors import EcholotError, SourceAccessError
 from ingest.retry import Retry, RetryPolicy
 from ingest.x_plugin import BEARER_TOKEN_ENV
 
@@ -106,11 +106,10 @@ def classify(exc: BaseException, policy: RetryPolicy, source: str) -> Retry | Ec
     if isinstance(exc, tweepy.TooManyRequests):
         return policy.rate_limit_wait(exc.reset_time, what=f"source {source!r}: X API")
     if isinstance(exc, tweepy.TwitterServerError | requests.ConnectionError | requests.Timeout):
-        return Retry(
-            RetryableSourceError(
-                f"source {source!r}: X API still failing after {policy.max_attempts} attempts "
-                f"({_describe(exc)}); the run stopped after its last stored page"
-            )
+        return policy.transient(
+            f"source {source!r}: X API",
+            _describe(exc),
+            kept="the run stopped after its last stored page",
         )
     if isinstance(exc, tweepy.Unauthorized):
         return SourceAccessError(

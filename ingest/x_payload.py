@@ -18,6 +18,7 @@ from ingest.records import Page, Unavailable, VersionedPost, guarded, quarantine
 from ingest.sanitize import clean_json, optional_text, unescape_once
 from ingest.validation import (
     NormalizationError,
+    informative_timestamp,
     iso_timestamp,
     optional_int,
     required_str,
@@ -238,11 +239,7 @@ def _mentions(
 
 
 def _author(user: dict[str, Any]) -> Author:
-    created = user.get("created_at")
-    try:
-        created_at = iso_timestamp(created, where="user") if created else None
-    except NormalizationError:
-        created_at = None
+    created_at = informative_timestamp(user.get("created_at"))
     return Author(
         platform="x",
         platform_id=str(user["id"]),
