@@ -75,7 +75,8 @@ class TopicSettings(Strict):
     # Cosine similarity to a topic's centroid above which a post joins that topic.
     join_similarity: float = Field(default=0.55, gt=0, lt=1)
     # Days of posts re-clustered on every topic run; the same posts give the same topics
-    # within this horizon however many runs they arrived in. Cost grows with its post count².
+    # within this horizon however many runs they arrived in. Above 8,000 posts it is clustered
+    # through summaries (nlp/topic_summaries.py), so the cost grows linearly with its posts.
     lookback_days: int = Field(default=30, ge=1)
 
 
