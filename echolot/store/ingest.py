@@ -4,7 +4,7 @@ tombstones kept out, and the per-query checkpoints."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,7 +101,7 @@ def upsert_authors(cur: Cursor, authors: Sequence[Author]) -> UpsertCounts:
                 }
             )
         merged[key] = author
-    rows = [tuple(getattr(a, c) for c in _AUTHOR_COLUMNS) for a in merged.values()]
+    rows = _field_rows(merged.values(), _AUTHOR_COLUMNS)
     kept = _AUTHOR_COLUMNS[2:]
     return copy_upsert(
         cur,
@@ -126,15 +126,15 @@ _SNAPSHOT_COLUMNS = (
 )  # fmt: skip
 
 
+def _field_rows(items: Iterable[object], columns: Sequence[str]) -> list[tuple]:
+    """Each item's fields named by `columns`, in that order: the rows COPY sends."""
+    return [tuple(getattr(item, c) for c in columns) for item in items]
+
+
 def upsert_snapshots(cur: Cursor, snapshots: Sequence[AuthorSnapshot]) -> UpsertCounts:
-    rows = [tuple(getattr(s, c) for c in _SNAPSHOT_COLUMNS) for s in snapshots]
-    return copy_upsert(
-        cur,
-        "author_snapshots",
-        _SNAPSHOT_COLUMNS,
-        rows,
-        key=("platform", "author_id", "observed_at"),
-    )
+    key = ("platform", "author_id", "observed_at")
+    rows = _field_rows(snapshots, _SNAPSHOT_COLUMNS)
+    return copy_upsert(cur, "author_snapshots", _SNAPSHOT_COLUMNS, rows, key=key)
 
 
 _POST_COLUMNS = (
@@ -304,14 +304,9 @@ _INTERACTION_COLUMNS = (
 
 
 def upsert_interactions(cur: Cursor, interactions: Sequence[Interaction]) -> UpsertCounts:
-    rows = [tuple(getattr(i, c) for c in _INTERACTION_COLUMNS) for i in interactions]
-    return copy_upsert(
-        cur,
-        "interactions",
-        _INTERACTION_COLUMNS,
-        rows,
-        key=("platform", "kind", "source_post_id", "target_post_id", "target_author_id"),
-    )
+    key = ("platform", "kind", "source_post_id", "target_post_id", "target_author_id")
+    rows = _field_rows(interactions, _INTERACTION_COLUMNS)
+    return copy_upsert(cur, "interactions", _INTERACTION_COLUMNS, rows, key=key)
 
 
 # Quarantine keeps evidence of bad input, not all of it: a huge broken line (or a file never
