@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from echolot.store import PostReach
 from reach.graph import Node
 
 
@@ -16,20 +17,6 @@ class CascadePost:
     author: Node
     audience: int  # followers or karma at posting time
     impressions: int | None  # what the platform reported, where it does
-
-
-@dataclass(frozen=True)
-class PostReach:
-    post_id: int
-    root_post_id: int
-    parent_post_id: int | None
-    author_audience: int
-    # the author's audience plus every other author's in the tree, discounted for overlap
-    potential_impressions: float
-    actual_impressions: int | None
-    cascade_size: int  # posts in the tree below and including this one
-    cascade_depth: int  # longest chain of replies/reposts/quotes below it
-    amplifiers: int  # distinct authors in the tree other than this post's author
 
 
 def post_reaches(posts: Sequence[CascadePost], audience_overlap: float) -> dict[int, PostReach]:

@@ -6,7 +6,7 @@ campaign findings read what it stores). A rerun of the same window rewrites the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,10 +77,7 @@ def update_reach(
             cur, config.project, start, end, influence_columns(results)
         )
         reaches = post_reaches([_cascade_post(p) for p in posts], settings.audience_overlap)
-        store.upsert_post_reach(
-            cur,
-            [store.PostReachRow(**asdict(r), as_of=end) for r in reaches.values()],
-        )
+        store.upsert_post_reach(cur, list(reaches.values()), as_of=end)
     report.influence_rows = stored
     report.leaders = sum(int(r.leaders.sum()) for r in results)
     report.posts_with_reach = len(reaches)

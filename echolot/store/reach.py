@@ -305,27 +305,29 @@ def opinion_leaders(
     return dict_rows(cur)
 
 
-class PostReachRow(NamedTuple):
-    """A post's reach and its cascade's, as computed at `as_of` (the window's end)."""
+class PostReach(NamedTuple):
+    """A post's reach and its cascade's (the reply, repost and quote tree below it)."""
 
     post_id: int
     root_post_id: int
     parent_post_id: int | None
     author_audience: int
+    # the author's audience plus every other author's in the tree, discounted for overlap
     potential_impressions: float
     actual_impressions: int | None
-    cascade_size: int
-    cascade_depth: int
-    amplifiers: int
-    as_of: datetime
+    cascade_size: int  # posts in the tree below and including this one
+    cascade_depth: int  # longest chain of replies/reposts/quotes below it
+    amplifiers: int  # distinct authors in the tree other than this post's author
 
 
-_POST_REACH_COLUMNS = PostReachRow._fields
+_POST_REACH_COLUMNS = (*PostReach._fields, "as_of")
 
 
-def upsert_post_reach(cur: Cursor, rows: Sequence[PostReachRow]) -> UpsertCounts:
-    """A row computed as of an earlier time never replaces a later one (a rerun of an old
-    window must not shrink a cascade a later window saw grow)."""
+def upsert_post_reach(cur: Cursor, reaches: Sequence[PostReach], as_of: datetime) -> UpsertCounts:
+    """Reaches computed as of `as_of` (the window's end). A row computed as of an earlier time
+    never replaces a later one (a rerun of an old window must not shrink a cascade a later
+    window saw grow)."""
+    rows = [(*r, as_of) for r in reaches]
     return copy_upsert(
         cur, "post_reach", _POST_REACH_COLUMNS, rows, key=("post_id",),
         update={**{c: f"EXCLUDED.{c}" for c in _POST_REACH_COLUMNS[1:]}, "computed_at": "now()"},
