@@ -51,7 +51,8 @@ def test_wrong_type_names_its_path_and_value(tmp_path: Path) -> None:
     assert "teams.product.max_items: Input should be a valid integer" in message
     assert "'lots'" in message
     assert (
-        "sources[0].format: Input should be 'x_v2_pages', 'reddit_api', 'bluesky_api', 'mastodon_api', 'jsonl' or 'csv'" in message
+        "sources[0].format: Input should be 'x_v2_pages', 'reddit_api', 'bluesky_api', 'mastodon_api', 'jsonl' or 'csv'"
+        in message
     )
 
 

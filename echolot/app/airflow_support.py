@@ -61,6 +61,8 @@ _TO_ENVIRONMENT: dict[str, Callable[[Any], dict[str, str | None]]] = {
 
 def _connections() -> dict[str, Callable[[Any], dict[str, str | None]]]:
     return {**_TO_ENVIRONMENT, **sources.connection_environments()}
+
+
 # Airflow Variable -> environment variable (secrets that are not a connection).
 _VARIABLES = {"echolot_feedback_secret": "ECHOLOT_FEEDBACK_SECRET"}
 
