@@ -208,7 +208,9 @@ def analyse_texts(
     analysed once per process, within and across batches (bounded cache).
     """
     keys = [(analyser.version, normalise(t), h) for t, h in zip(texts, hints, strict=True)]
-    todo = list(dict.fromkeys(k for k in keys if k not in _analysis_cache))
+    # Taken now: filling the cache below may clear it, and this batch still needs its hits.
+    known = {k: _analysis_cache[k] for k in keys if k in _analysis_cache}
+    todo = list(dict.fromkeys(k for k in keys if k not in known))
     first_text = {}
     for key, text in zip(keys, texts, strict=True):
         first_text.setdefault(key, text)
@@ -218,7 +220,8 @@ def analyse_texts(
     if len(_analysis_cache) + len(todo) > ANALYSIS_CACHE_SIZE:
         _analysis_cache.clear()  # bounded memory; a cold cache only costs time
     _analysis_cache.update(zip(todo, results, strict=True))
-    found = [_analysis_cache[k] for k in keys]
+    known.update(zip(todo, results, strict=True))
+    found = [known[k] for k in keys]
     # Count posts, not distinct texts.
     report.analysed = len(texts)
     report.sentiment_scored = sum(r.sentiment is not None for r in found)

@@ -120,3 +120,19 @@ def test_vader_stays_selectable_and_masks_too() -> None:
     [result], _ = analyse_texts(analyser, ["@united flight delayed...again...every time."], ["en"])
     model, score = result.sentiment
     assert model.name == "vader" and score.label != "positive"
+
+
+def test_a_batch_that_overflows_the_analysis_cache_keeps_its_cached_texts(monkeypatch) -> None:
+    """Filling the bounded cache clears it; the texts of this batch that were cached before
+    must still come back (a 100,000-post run once failed with a KeyError here)."""
+    from nlp import analyse
+
+    monkeypatch.setattr(analyse, "ANALYSIS_CACHE_SIZE", 3)
+    monkeypatch.setattr(analyse, "_analysis_cache", {})
+    analyser = analyser_for(project())
+    first, _ = analyse_texts(analyser, ["the app is great", "the app broke again"], ["en"] * 2)
+    texts = ["the app broke again", "new phone day", "refund still missing", "love it"]
+    again, report = analyse_texts(analyser, texts, ["en"] * 4)
+    assert report.analysed == 4
+    assert again[0].sentiment == first[1].sentiment
+    assert len(analyse._analysis_cache) <= 3 + len(texts)
