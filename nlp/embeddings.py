@@ -92,7 +92,9 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [normalise(t) for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        # This call's vectors, kept apart: filling the bounded cache may clear it mid-call.
+        found = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
         # Longest first in batches of similar length: padding costs little.
         missing.sort(key=len, reverse=True)
         for start in range(0, len(missing), self.batch_size):
@@ -102,9 +104,10 @@ class Embedder:
             if len(self._cache) + len(chunk) > self.cache_size:
                 self._cache.clear()  # bounded memory; a cold cache only costs time
             self._cache.update(zip(chunk, vectors, strict=True))
+            found.update(zip(chunk, vectors, strict=True))
         if not keys:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys])
+        return np.stack([found[k] for k in keys])
 
 
 def make_embedder(

@@ -146,6 +146,17 @@ def test_similar_texts_are_closer_than_unrelated_ones(onnx_vectors: np.ndarray) 
     assert float(outage @ down) > float(outage @ deal)
 
 
+def test_a_call_that_overflows_the_cache_returns_every_vector(onnx: OnnxBackend) -> None:
+    """The bounded cache is cleared when full; vectors this call already had (cached before, or
+    embedded in an earlier chunk of the call) still come back."""
+    embedder = Embedder(onnx, batch_size=2, cache_size=3)
+    first = embedder.embed(["the app is down", "great update"])
+    texts = ["great update", "refund missing", "new bulb day", "pairing fails", "love it"]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (5, 384)
+    np.testing.assert_array_equal(vectors[0], first[1])
+
+
 def test_identical_texts_are_embedded_once(onnx: OnnxBackend) -> None:
     embedder = Embedder(onnx, batch_size=8)
     texts = ["The app is down again", "the APP is down again", "  The app\tis down\n again "]
