@@ -27,7 +27,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # File sources must lie inside an import root (echolot/config/confine.py). The example project
 # reads the sample corpus outside config/, and tests write project files with their data under
 # the temp folder: both are roots here (subprocesses inherit it). Confinement tests set their own.
-os.environ.setdefault("ECHOLOT_IMPORT_DIR", os.pathsep.join([str(REPO), tempfile.gettempdir()]))
+# Always these two, whatever the caller exported (make exports the repository alone for `make run`):
+# tests write project files into temporary folders.
+os.environ["ECHOLOT_IMPORT_DIR"] = os.pathsep.join([str(REPO), tempfile.gettempdir()])
 
 
 def load_fixture(name: str) -> Any:
