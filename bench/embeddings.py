@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sys
 import time
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.support import machine  # noqa: E402
 from nlp.embeddings import Embedder, TorchBackend, default_model_path, normalise  # noqa: E402
 from nlp.onnx_backend import OnnxBackend, cpu_count, export_path  # noqa: E402
 
@@ -105,18 +105,6 @@ def unsorted_batches(
     )
     by_key = dict(zip(unique, vectors, strict=True))
     return np.stack([by_key[k] for k in keys])
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {platform.machine()}, {cpu_count()} CPUs, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -22,21 +22,22 @@ Ends with one JSON line of figures.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import multiprocessing
-import os
-import platform
 import resource
+import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-SERVER = os.environ.get("ECHOLOT_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.support import fresh_database, machine, reset_step_peak, step_peak_mib  # noqa: E402
+
 KINDS = ("repost", "quote", "reply", "mention")
 AREAS = ("app", "hardware", "connectivity", "pricing")
 
@@ -59,41 +60,20 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def step_peak_mib() -> float:
-    """Peak RSS since the last reset_step_peak (VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
-
-
-def reset_step_peak() -> None:
-    # Writing 5 to clear_refs resets VmHWM, so the storage step's peak is its own.
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
 def store_influence(results: list[Any], authors: int) -> dict[str, Any]:
     """The stage's storage step into a fresh database: seconds, peak RSS, rows; and the seconds
     of building the COPY blocks alone (the client's share)."""
     from datetime import UTC, datetime
 
     import psycopg2
-    import psycopg2.extensions
 
-    from echolot import migrations, store
+    from echolot import store
     from echolot.store.reach import _influence_blocks
     from reach.influence import influence_columns
 
-    name = f"echolot_bench_influence_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
     start, end = datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 6, tzinfo=UTC)
-    try:
-        conn = psycopg2.connect(psycopg2.extensions.make_dsn(SERVER, dbname=name))
-        migrations.migrate(conn)
+    with fresh_database("echolot_bench_influence") as url:
+        conn = psycopg2.connect(url)
         with conn, conn.cursor() as cur:  # the authors the rows refer to (foreign key)
             names = "".join(f"x\t{i}\n" for i in range(authors))
             cur.copy_expert("COPY authors (platform, platform_id) FROM STDIN", io.StringIO(names))
@@ -106,10 +86,6 @@ def store_influence(results: list[Any], authors: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         peak = step_peak_mib()
         conn.close()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
     started = time.perf_counter()
     for scope in influence_columns(results):
         for fields in _influence_blocks(b"", scope):
@@ -201,24 +177,6 @@ def in_child(target: Any, args: argparse.Namespace) -> dict[str, Any]:
     result = queue.get()
     process.join()
     return result
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        total_kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {total_kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
 
 
 def main() -> None:

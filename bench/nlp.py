@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sys
 import time
@@ -39,7 +38,9 @@ from pathlib import Path
 
 # This script shares its name with the `nlp` package; keep its own folder off the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.support import machine  # noqa: E402
 from echolot.config import ProjectConfig, load_config  # noqa: E402
 from nlp.analyse import (  # noqa: E402
     _analysis_cache,
@@ -209,18 +210,6 @@ def _cold_analyser(config: ProjectConfig) -> None:
         analyser.intents.classify(["warm up"], [code])
     analyser.embedder._cache.clear()
     _analysis_cache.clear()
-
-
-def machine() -> str:
-    memory_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {memory_kib / 2**20:.0f} GiB, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def main() -> None:

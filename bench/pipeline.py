@@ -25,16 +25,13 @@ Uses ECHOLOT_BENCH_SERVER_URL (default: the PostgreSQL at 127.0.0.1:5432, databa
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from itertools import cycle, islice, pairwise
 from pathlib import Path
 from typing import Any
@@ -45,7 +42,6 @@ REPO = HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(REPO))
 
-SERVER = os.environ.get("ECHOLOT_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STAGES = ("ingest", "nlp", "topics", "reach", "findings", "routing")
 DEFAULT_SIZES = (10_000, 30_000, 100_000)
 
@@ -127,76 +123,47 @@ def write_project(folder: Path, posts: int, jsonl: Path | None) -> Path:
 # One size, in a child process
 
 
-def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> None:
-    # Writing 5 to clear_refs resets VmHWM, so each stage's peak is its own.
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
 def run_size(posts: int, jsonl: Path | None) -> None:
     import psycopg2
-    import psycopg2.extensions
 
-    from echolot import migrations
+    from bench.support import fresh_database, reset_step_peak, step_peak_mib
     from echolot.app import stages, windows
     from echolot.config import load_config
 
-    name = f"echolot_bench_pipeline_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            os.environ["ECHOLOT_IMPORT_DIR"] = str(folder)
-            config = load_config(write_project(folder, posts, jsonl))
-            conn = psycopg2.connect(psycopg2.extensions.make_dsn(SERVER, dbname=name))
-            migrations.migrate(conn)
-            state: dict[str, Any] = {}
+    with fresh_database("echolot_bench_pipeline") as url, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["ECHOLOT_IMPORT_DIR"] = str(folder)
+        config = load_config(write_project(folder, posts, jsonl))
+        conn = psycopg2.connect(url)
+        state: dict[str, Any] = {}
 
-            def ingest() -> None:
-                list(stages.ingest(conn, stages.choose_sources(config, None, "bench"), None))
+        def ingest() -> None:
+            list(stages.ingest(conn, stages.choose_sources(config, None, "bench"), None))
 
-            def nlp() -> None:
-                for id_range in stages.plan_analysis(conn, config):
-                    stages.analyse(conn, config, id_range)
-                state["window"] = windows.run_window(conn, config, None)
+        def nlp() -> None:
+            for id_range in stages.plan_analysis(conn, config):
+                stages.analyse(conn, config, id_range)
+            state["window"] = windows.run_window(conn, config, None)
 
-            steps = {
-                "ingest": ingest,
-                "nlp": nlp,
-                "topics": lambda: stages.topics(conn, config, state["window"]),
-                "reach": lambda: stages.reach(conn, config, state["window"]),
-                "findings": lambda: stages.findings(conn, config, state["window"]),
-                "routing": lambda: stages.digests(conn, config, state["window"]),
-            }
-            for stage in STAGES:
-                _reset_peak()
-                began = time.perf_counter()
-                steps[stage]()
-                seconds = time.perf_counter() - began
-                line = {
-                    "stage": stage,
-                    "seconds": round(seconds, 2),
-                    "peak_rss_mib": round(_rss_mib()),
-                }
-                print(json.dumps(line), flush=True)
-            with conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM posts")
-                print(json.dumps({"stored_posts": cur.fetchone()[0]}), flush=True)
-            conn.close()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        steps = {
+            "ingest": ingest,
+            "nlp": nlp,
+            "topics": lambda: stages.topics(conn, config, state["window"]),
+            "reach": lambda: stages.reach(conn, config, state["window"]),
+            "findings": lambda: stages.findings(conn, config, state["window"]),
+            "routing": lambda: stages.digests(conn, config, state["window"]),
+        }
+        for stage in STAGES:
+            reset_step_peak()
+            began = time.perf_counter()
+            steps[stage]()
+            seconds = time.perf_counter() - began
+            print(json.dumps({"stage": stage, "seconds": round(seconds, 2),
+                              "peak_rss_mib": round(step_peak_mib())}), flush=True)  # fmt: skip
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM posts")
+            print(json.dumps({"stored_posts": cur.fetchone()[0]}), flush=True)
+        conn.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,17 +218,6 @@ def growth(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip()
-                  for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())  # fmt: skip
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))  # fmt: skip
-    load = os.getloadavg()[0]
-    return (f"{model}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB, "
-            f"Python {platform.python_version()}, load {load:.2f} at start")  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=list(DEFAULT_SIZES))
@@ -273,6 +229,8 @@ def main() -> None:
     if args.child:
         run_size(args.child, args.jsonl)
         return
+    from bench.support import machine
+
     print(f"machine: {machine()}")
     runs = {str(n): measure(n, args.jsonl, args.stage_timeout) for n in sorted(args.posts)}
     rates = growth(runs)

@@ -29,17 +29,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 # bench/nlp.py shares its name with the `nlp` package; keep this folder off the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+from bench.support import machine  # noqa: E402
 from echolot.config import EmbeddingSettings, load_config  # noqa: E402
 from nlp.analyse import _cached_embedder  # noqa: E402
 from nlp.classifiers import SENTIMENT_LABELS, load_head, resolve_head  # noqa: E402
@@ -143,18 +143,6 @@ def relevance(rows: list[dict]) -> dict[str, float]:
           f"(calling every post relevant: precision {everything:.3f}, recall 1.000)")  # fmt: skip
     return {"precision": round(precision, 4), "recall": round(recall, 4),
             "baseline_all_relevant_precision": round(everything, 4)}  # fmt: skip
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> int:

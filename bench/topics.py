@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(REPO))
+
+from bench.support import machine  # noqa: E402
 
 NOISE = 0.48  # cosine 1/sqrt(1 + 0.48²) ~ 0.9 between a synthetic post and its base
 CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "echolot_bench_topics_base.npz"
@@ -68,16 +69,10 @@ def synthetic(count: int, seed: int) -> tuple[np.ndarray, list[str]]:
     return vectors, [texts[i] for i in pick]
 
 
-def _peak_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def child(kind: str, size: int, day: int) -> dict:
     from sklearn.metrics import adjusted_rand_score
 
+    from bench.support import step_peak_mib
     from echolot.config import TopicSettings
     from nlp.topics import cluster, plan_topics
 
@@ -91,7 +86,7 @@ def child(kind: str, size: int, day: int) -> dict:
                 algorithm="brute").fit_predict(vectors[:size])  # fmt: skip
         return {
             "seconds": round(time.perf_counter() - began, 2),
-            "peak_rss_mib": round(_peak_mib()),
+            "peak_rss_mib": round(step_peak_mib()),
         }
     began = time.perf_counter()
     plan = plan_topics(texts[:size], vectors[:size], [], settings)
@@ -109,7 +104,7 @@ def child(kind: str, size: int, day: int) -> dict:
         after = np.asarray([id(t) if t else -1 for t in grown.assignment[:size]])
         result["old_posts_adjusted_rand"] = round(float(adjusted_rand_score(before, after)), 4)
         result["day_outlier_share"] = round(grown.outlier_share, 4)
-    result["peak_rss_mib"] = round(_peak_mib())
+    result["peak_rss_mib"] = round(step_peak_mib())
     return result
 
 
@@ -135,9 +130,7 @@ def main() -> None:
         print(json.dumps(child(kind, int(size), int(day))))
         return
     base_embeddings()  # embed once, before the children read the cache
-    load = os.getloadavg()[0]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, load {load:.2f}")  # fmt: skip
+    print(f"machine: {machine()}")
     baseline = {str(n): run("baseline", n, timeout=600) for n in (8_000, 16_000)}
     for n, figures in baseline.items():
         print(f"baseline HDBSCAN on every post, {int(n):>7,}: {figures}")
